@@ -1,0 +1,47 @@
+-- +goose Up
+-- Composite indexes serving lists ordered by (created_at, id), optionally filtered by a leading column.
+CREATE INDEX users_created_at_id_idx ON users (created_at, id);
+CREATE INDEX users_account_type_created_at_id_idx ON users (account_type, created_at, id);
+CREATE INDEX sessions_created_at_id_idx ON sessions (created_at, id);
+CREATE INDEX sessions_user_id_created_at_id_idx ON sessions (user_id, created_at, id);
+CREATE INDEX kyc_created_at_id_idx ON kyc (created_at, id);
+CREATE INDEX kyc_user_id_created_at_id_idx ON kyc (user_id, created_at, id);
+CREATE INDEX user_device_tokens_first_registered_at_id_idx ON user_device_tokens (first_registered_at, id);
+CREATE INDEX user_device_tokens_user_id_first_registered_at_id_idx ON user_device_tokens (user_id, first_registered_at, id);
+CREATE INDEX user_device_tokens_platform_first_registered_at_id_idx ON user_device_tokens (platform, first_registered_at, id);
+CREATE INDEX otp_verifications_created_at_id_idx ON otp_verifications (created_at, id);
+CREATE INDEX otp_verifications_user_id_created_at_id_idx ON otp_verifications (user_id, created_at, id);
+CREATE INDEX transactions_created_at_id_idx ON transactions (created_at, id);
+CREATE INDEX transactions_user_id_created_at_id_idx ON transactions (user_id, created_at, id);
+CREATE INDEX transactions_status_created_at_id_idx ON transactions (status, created_at, id);
+-- Single-column indexes now covered by a composite with the same leading column.
+DROP INDEX idx_sessions_user_id;
+DROP INDEX idx_kyc_user_id;
+DROP INDEX idx_user_device_tokens_user_id;
+DROP INDEX idx_user_device_tokens_platform;
+DROP INDEX idx_otp_verifications_user_id;
+DROP INDEX idx_otp_verifications_created_at;
+DROP INDEX idx_transactions_user_id;
+
+-- +goose Down
+CREATE INDEX idx_transactions_user_id ON transactions (user_id);
+CREATE INDEX idx_otp_verifications_created_at ON otp_verifications (created_at);
+CREATE INDEX idx_otp_verifications_user_id ON otp_verifications (user_id);
+CREATE INDEX idx_user_device_tokens_platform ON user_device_tokens (platform);
+CREATE INDEX idx_user_device_tokens_user_id ON user_device_tokens (user_id);
+CREATE INDEX idx_kyc_user_id ON kyc (user_id);
+CREATE INDEX idx_sessions_user_id ON sessions (user_id);
+DROP INDEX transactions_status_created_at_id_idx;
+DROP INDEX transactions_user_id_created_at_id_idx;
+DROP INDEX transactions_created_at_id_idx;
+DROP INDEX otp_verifications_user_id_created_at_id_idx;
+DROP INDEX otp_verifications_created_at_id_idx;
+DROP INDEX user_device_tokens_platform_first_registered_at_id_idx;
+DROP INDEX user_device_tokens_user_id_first_registered_at_id_idx;
+DROP INDEX user_device_tokens_first_registered_at_id_idx;
+DROP INDEX kyc_user_id_created_at_id_idx;
+DROP INDEX kyc_created_at_id_idx;
+DROP INDEX sessions_user_id_created_at_id_idx;
+DROP INDEX sessions_created_at_id_idx;
+DROP INDEX users_account_type_created_at_id_idx;
+DROP INDEX users_created_at_id_idx;

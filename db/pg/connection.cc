@@ -1,0 +1,299 @@
+#include "db/pg/connection.h"
+
+#include <poll.h>
+
+#include <cerrno>
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "db/log.h"
+#include "db/pg/error.h"
+
+namespace defifundr::db::pg {
+namespace {
+
+// How often a wait wakes to look at the cancellation check.
+constexpr absl::Duration kPollSlice = absl::Milliseconds(50);
+// How long a cancelled statement may take to wind down before the
+// connection is given up as broken.
+constexpr absl::Duration kCancelGrace = absl::Seconds(5);
+
+std::string Field(const PGresult* res, int code) {
+  const char* v = PQresultErrorField(res, code);
+  return v ? std::string(v) : std::string();
+}
+
+}  // namespace
+
+absl::Status StatusFromPgResult(const PGresult* res, PGconn* conn) {
+  ErrorReport report;
+  if (res != nullptr) {
+    report.sqlstate = Field(res, PG_DIAG_SQLSTATE);
+    report.message = Field(res, PG_DIAG_MESSAGE_PRIMARY);
+    report.detail = Field(res, PG_DIAG_MESSAGE_DETAIL);
+    report.constraint = Field(res, PG_DIAG_CONSTRAINT_NAME);
+    report.table = Field(res, PG_DIAG_TABLE_NAME);
+    report.column = Field(res, PG_DIAG_COLUMN_NAME);
+    if (report.message.empty()) report.message = PQresultErrorMessage(res);
+  }
+  if (report.message.empty() && conn != nullptr) {
+    report.message = PQerrorMessage(conn);
+  }
+  report.message = std::string(absl::StripTrailingAsciiWhitespace(report.message));
+  return StatusFromReport(report);
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
+    absl::string_view conninfo, absl::Time deadline) {
+  const std::string info(conninfo);
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* values[] = {info.c_str(), "defifundr-data", nullptr};
+  PGconn* conn = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
+  if (conn == nullptr) return absl::ResourceExhaustedError("out of memory");
+  std::unique_ptr<Connection> c(new Connection(conn));
+  if (PQstatus(conn) == CONNECTION_BAD) {
+    return c->ConnectionError("connect");
+  }
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  while (st != PGRES_POLLING_OK) {
+    if (st == PGRES_POLLING_FAILED) return c->ConnectionError("connect");
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          "deadline passed while connecting to the database");
+    }
+    if (!c->Wait(st == PGRES_POLLING_WRITING, deadline)) {
+      return c->ConnectionError("connect");
+    }
+    st = PQconnectPoll(conn);
+  }
+  if (PQsetnonblocking(conn, 1) != 0) return c->ConnectionError("setnonblocking");
+  CallOptions options;
+  options.deadline = deadline;
+  auto set = c->Exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'", options);
+  if (!set.ok()) return set.status();
+  return c;
+}
+
+Connection::~Connection() { PQfinish(conn_); }
+
+absl::Status Connection::ConnectionError(absl::string_view what) {
+  broken_ = true;
+  std::string msg(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn_)));
+  return absl::UnavailableError(
+      absl::StrCat("database connection failed (", what, "): ", msg));
+}
+
+bool Connection::Wait(bool for_write, absl::Time until) {
+  pollfd pfd{};
+  pfd.fd = PQsocket(conn_);
+  if (pfd.fd < 0) return false;
+  pfd.events = for_write ? POLLOUT : POLLIN;
+  const absl::Duration left =
+      std::clamp(until - absl::Now(), absl::ZeroDuration(), kPollSlice);
+  const int rc = poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)));
+  return rc >= 0 || errno == EINTR;
+}
+
+bool Connection::IsBroken() const {
+  return broken_ || PQstatus(conn_) != CONNECTION_OK;
+}
+
+bool Connection::IsIdle() const {
+  return PQtransactionStatus(conn_) == PQTRANS_IDLE;
+}
+
+bool Connection::CheckAlive() {
+  if (IsBroken()) return false;
+  pollfd pfd{};
+  pfd.fd = PQsocket(conn_);
+  pfd.events = POLLIN;
+  if (poll(&pfd, 1, 0) > 0) {
+    // An idle connection has nothing to read unless the server is saying
+    // goodbye (or sent an asynchronous notice): read it and look.
+    if (PQconsumeInput(conn_) == 0) {
+      broken_ = true;
+      return false;
+    }
+    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+  }
+  return !IsBroken();
+}
+
+absl::Status Connection::Flush(absl::Time deadline) {
+  while (true) {
+    const int rc = PQflush(conn_);
+    if (rc == 0) return absl::OkStatus();
+    if (rc < 0) return ConnectionError("send");
+    if (absl::Now() >= deadline) {
+      broken_ = true;  // half a message sent: the connection is unusable.
+      return absl::DeadlineExceededError("deadline passed while sending");
+    }
+    Wait(/*for_write=*/true, deadline);
+    if (PQconsumeInput(conn_) == 0) return ConnectionError("send");
+  }
+}
+
+absl::Status Connection::Cancel() {
+  PGcancel* cancel = PQgetCancel(conn_);
+  if (cancel == nullptr) return absl::UnavailableError("cannot cancel");
+  char err[256] = {0};
+  const int ok = PQcancel(cancel, err, sizeof(err));
+  PQfreeCancel(cancel);
+  if (!ok) {
+    return absl::UnavailableError(absl::StrCat("cancel request failed: ", err));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Result> Connection::Await(const CallOptions& options) {
+  if (absl::Status s = Flush(options.deadline); !s.ok()) return s;
+  std::optional<absl::Status> interrupted;
+  absl::Time hard_deadline = options.deadline;
+  Result last;
+  std::optional<absl::Status> error;
+  while (true) {
+    while (PQisBusy(conn_)) {
+      if (!interrupted.has_value()) {
+        const bool cancelled = options.cancelled && options.cancelled();
+        if (cancelled || absl::Now() >= options.deadline) {
+          interrupted = cancelled
+                            ? absl::CancelledError("the call was cancelled; "
+                                                   "its statement was cancelled")
+                            : absl::DeadlineExceededError(
+                                  "deadline passed; the statement was "
+                                  "cancelled");
+          if (!Cancel().ok()) {
+            broken_ = true;
+            return *interrupted;
+          }
+          hard_deadline = absl::Now() + kCancelGrace;
+        }
+      } else if (absl::Now() >= hard_deadline) {
+        log::Warning("cancelled statement did not end; dropping connection",
+                     {{"backend_pid", absl::StrCat(backend_pid())}});
+        broken_ = true;
+        return *interrupted;
+      }
+      const absl::Time until =
+          interrupted.has_value() ? hard_deadline : options.deadline;
+      if (!Wait(/*for_write=*/false, until)) return ConnectionError("poll");
+      if (PQconsumeInput(conn_) == 0) return ConnectionError("receive");
+    }
+    PGresult* res = PQgetResult(conn_);
+    if (res == nullptr) break;
+    const ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COPY_IN) {
+      // The caller continues with PutCopyData/EndCopy.
+      return Result(res);
+    }
+    if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE ||
+        st == PGRES_NONFATAL_ERROR) {
+      if (!error.has_value()) error = StatusFromPgResult(res, conn_);
+      PQclear(res);
+      if (PQstatus(conn_) == CONNECTION_BAD) {
+        broken_ = true;
+        break;
+      }
+    } else {
+      last = Result(res);
+    }
+  }
+  if (interrupted.has_value()) return *interrupted;
+  if (error.has_value()) {
+    if (PQstatus(conn_) == CONNECTION_BAD) broken_ = true;
+    return *error;
+  }
+  return last;
+}
+
+absl::StatusOr<Result> Connection::Exec(absl::string_view sql,
+                                        const CallOptions& options) {
+  const std::string query(sql);
+  if (!PQsendQuery(conn_, query.c_str())) return ConnectionError("send");
+  return Await(options);
+}
+
+namespace {
+
+struct ParamArrays {
+  std::vector<const char*> values;
+  explicit ParamArrays(std::span<const Param> params) {
+    values.reserve(params.size());
+    for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<Result> Connection::ExecParams(absl::string_view sql,
+                                              std::span<const Param> params,
+                                              const CallOptions& options) {
+  const std::string query(sql);
+  ParamArrays a(params);
+  if (!PQsendQueryParams(conn_, query.c_str(), static_cast<int>(params.size()),
+                         nullptr, a.values.data(), nullptr, nullptr, 0)) {
+    return ConnectionError("send");
+  }
+  return Await(options);
+}
+
+absl::Status Connection::Prepare(absl::string_view name, absl::string_view sql,
+                                 const CallOptions& options) {
+  const std::string n(name), q(sql);
+  if (!PQsendPrepare(conn_, n.c_str(), q.c_str(), 0, nullptr)) {
+    return ConnectionError("send");
+  }
+  auto r = Await(options);
+  if (!r.ok()) return r.status();
+  prepared_.insert(n);
+  return absl::OkStatus();
+}
+
+bool Connection::IsPrepared(absl::string_view name) const {
+  return prepared_.contains(name);
+}
+
+absl::StatusOr<Result> Connection::Describe(absl::string_view name,
+                                            const CallOptions& options) {
+  const std::string n(name);
+  if (!PQsendDescribePrepared(conn_, n.c_str())) return ConnectionError("send");
+  return Await(options);
+}
+
+absl::StatusOr<Result> Connection::ExecPrepared(absl::string_view name,
+                                                std::span<const Param> params,
+                                                const CallOptions& options) {
+  const std::string n(name);
+  ParamArrays a(params);
+  if (!PQsendQueryPrepared(conn_, n.c_str(), static_cast<int>(params.size()),
+                           a.values.data(), nullptr, nullptr, 0)) {
+    return ConnectionError("send");
+  }
+  return Await(options);
+}
+
+absl::Status Connection::PutCopyData(absl::string_view data) {
+  while (true) {
+    const int rc =
+        PQputCopyData(conn_, data.data(), static_cast<int>(data.size()));
+    if (rc == 1) return absl::OkStatus();
+    if (rc < 0) return ConnectionError("copy");
+    Wait(/*for_write=*/true, absl::InfiniteFuture());
+  }
+}
+
+absl::StatusOr<Result> Connection::EndCopy(const CallOptions& options) {
+  while (true) {
+    const int rc = PQputCopyEnd(conn_, nullptr);
+    if (rc == 1) break;
+    if (rc < 0) return ConnectionError("copy end");
+    Wait(/*for_write=*/true, options.deadline);
+  }
+  return Await(options);
+}
+
+}  // namespace defifundr::db::pg

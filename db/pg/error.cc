@@ -1,0 +1,78 @@
+#include "db/pg/error.h"
+
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace defifundr::db::pg {
+namespace {
+
+constexpr absl::string_view kSqlStatePayload = "defifundr.data/sqlstate";
+
+absl::StatusCode CodeFor(absl::string_view s) {
+  if (s.empty()) return absl::StatusCode::kUnavailable;
+  const absl::string_view cls = s.substr(0, 2);
+  if (s == "23505" || s == "23P01") return absl::StatusCode::kAlreadyExists;
+  if (s == "23503") return absl::StatusCode::kFailedPrecondition;
+  if (s == "23502" || s == "23514" || cls == "22")
+    return absl::StatusCode::kInvalidArgument;
+  if (s == "40001" || s == "40P01" || s == "55P03")
+    return absl::StatusCode::kAborted;
+  if (s == "57014") return absl::StatusCode::kDeadlineExceeded;
+  if (cls == "08" || cls == "53" || s == "57P01" || s == "57P02" ||
+      s == "57P03")
+    return absl::StatusCode::kUnavailable;
+  return absl::StatusCode::kInternal;
+}
+
+}  // namespace
+
+std::string KeyColumnsFromDetail(absl::string_view detail) {
+  constexpr absl::string_view kPrefix = "Key (";
+  if (!absl::StartsWith(detail, kPrefix)) return "";
+  const size_t end = detail.find(")=(");
+  if (end == absl::string_view::npos) return "";
+  return std::string(detail.substr(kPrefix.size(), end - kPrefix.size()));
+}
+
+bool IsRetryableSqlState(absl::string_view sqlstate) {
+  return sqlstate == "40001" || sqlstate == "40P01";
+}
+
+absl::Status StatusFromReport(const ErrorReport& r) {
+  const absl::StatusCode code = CodeFor(r.sqlstate);
+  std::string message;
+  const std::string columns = KeyColumnsFromDetail(r.detail);
+  if (r.sqlstate == "23505") {
+    message = absl::StrCat("already exists: a row with the same (", columns,
+                           ") exists in ", r.table, " (constraint ",
+                           r.constraint, ")");
+  } else if (r.sqlstate == "23503") {
+    if (absl::StrContains(r.detail, "is still referenced")) {
+      message = absl::StrCat("row is still referenced by ", r.table,
+                             " (constraint ", r.constraint, ")");
+    } else {
+      message = absl::StrCat("referenced row does not exist: (", columns,
+                             ") of ", r.table, " (constraint ", r.constraint,
+                             ")");
+    }
+  } else if (r.sqlstate.empty()) {
+    message = absl::StrCat("database connection failed: ", r.message);
+  } else {
+    message = r.message;
+    if (!r.constraint.empty() && !absl::StrContains(message, r.constraint)) {
+      absl::StrAppend(&message, " (constraint ", r.constraint, ")");
+    }
+  }
+  absl::Status status(code, absl::StrCat(message, r.sqlstate.empty() ? "" : " [SQLSTATE ", r.sqlstate, r.sqlstate.empty() ? "" : "]"));
+  status.SetPayload(kSqlStatePayload, absl::Cord(r.sqlstate));
+  return status;
+}
+
+std::optional<std::string> SqlStateOf(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kSqlStatePayload);
+  if (!payload.has_value()) return std::nullopt;
+  return std::string(*payload);
+}
+
+}  // namespace defifundr::db::pg

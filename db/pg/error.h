@@ -1,0 +1,56 @@
+// SQLSTATE -> absl::Status classification: the one table that decides which
+// status code a PostgreSQL error becomes (see the PostgreSQL manual, Appendix
+// A "PostgreSQL Error Codes"). The server converts the result to a gRPC status
+// code of the same number.
+#ifndef DEFIFUNDR_DB_PG_ERROR_H_
+#define DEFIFUNDR_DB_PG_ERROR_H_
+
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+
+namespace defifundr::db::pg {
+
+/// The fields of a PostgreSQL error report that classification uses. Values
+/// of the offending row (the report's DETAIL) are never copied into a status
+/// message, because they may hold secrets; only column names are taken from
+/// it.
+struct ErrorReport {
+  std::string sqlstate;    ///< Five characters; empty = connection-level.
+  std::string message;     ///< Primary message (PG_DIAG_MESSAGE_PRIMARY).
+  std::string detail;      ///< PG_DIAG_MESSAGE_DETAIL (not copied; see above).
+  std::string constraint;  ///< PG_DIAG_CONSTRAINT_NAME, if any.
+  std::string table;       ///< PG_DIAG_TABLE_NAME, if any.
+  std::string column;      ///< PG_DIAG_COLUMN_NAME, if any.
+};
+
+/// Maps an error report to a status:
+///   "" (no SQLSTATE: connection lost), class 08, 53, 57P01-57P03 -> UNAVAILABLE
+///   23505 unique_violation, 23P01 exclusion_violation      -> ALREADY_EXISTS
+///   23503 foreign_key_violation                            -> FAILED_PRECONDITION
+///   class 22 data exception, 23502, 23514 check_violation  -> INVALID_ARGUMENT
+///   40001 serialization_failure, 40P01 deadlock, 55P03     -> ABORTED
+///   57014 query_canceled                                   -> DEADLINE_EXCEEDED
+///   anything else (42 syntax, XX internal, ...)            -> INTERNAL
+/// The message names the constraint and, for 23505/23503, its columns, e.g.
+/// `duplicate key (lower(email::text)) violates users_email_lower_key`.
+/// The SQLSTATE rides along as a payload (see SqlStateOf).
+absl::Status StatusFromReport(const ErrorReport& report);
+
+/// The SQLSTATE a status was built from, if StatusFromReport built it.
+std::optional<std::string> SqlStateOf(const absl::Status& status);
+
+/// The column list of a 23505/23503 DETAIL such as
+/// `Key (user_id, purpose)=(...) already exists.`: "user_id, purpose". Empty
+/// when the detail has another shape.
+std::string KeyColumnsFromDetail(absl::string_view detail);
+
+/// True for the SQLSTATEs after which a whole transaction should be re-run:
+/// 40001 serialization_failure and 40P01 deadlock_detected.
+bool IsRetryableSqlState(absl::string_view sqlstate);
+
+}  // namespace defifundr::db::pg
+
+#endif  // DEFIFUNDR_DB_PG_ERROR_H_

@@ -1,0 +1,112 @@
+// Owning wrapper of a PGresult and typed row access.
+//
+// The calling code states how many rows it expects (SingleRow / OptionalRow /
+// all rows), as taopq and libpqxx do; decoding a NULL into a non-optional
+// type is an error, never a silent default.
+#ifndef DEFIFUNDR_DB_PG_RESULT_H_
+#define DEFIFUNDR_DB_PG_RESULT_H_
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace defifundr::db::pg {
+
+class Result;
+
+/// One row of a Result; valid while the Result lives.
+class Row {
+ public:
+  Row(const Result* result, int index) : result_(result), index_(index) {}
+
+  /// True if column `col` (0-based) is SQL NULL.
+  bool IsNull(int col) const;
+  /// The text value of column `col`; empty for NULL.
+  absl::string_view Text(int col) const;
+
+  /// Decodes column `col` as T: std::string, bool, int32_t, int64_t,
+  /// absl::Time (timestamptz in the session's ISO/UTC output), or
+  /// std::optional of those (NULL -> nullopt). INTERNAL for a NULL into a
+  /// non-optional or text that does not parse.
+  template <typename T>
+  absl::StatusOr<T> Get(int col) const;
+
+  int index() const { return index_; }
+
+ private:
+  const Result* result_;
+  int index_;
+};
+
+/// A successful query result (errors become statuses before this exists).
+/// Move-only; frees the PGresult on destruction.
+class Result {
+ public:
+  Result() = default;
+  explicit Result(PGresult* res) : res_(res) {}
+
+  int rows() const { return res_ ? PQntuples(res_.get()) : 0; }
+  int columns() const { return res_ ? PQnfields(res_.get()) : 0; }
+  absl::string_view column_name(int col) const { return PQfname(res_.get(), col); }
+  /// The column's type OID (pg_type.oid).
+  Oid column_type(int col) const { return PQftype(res_.get(), col); }
+  /// The table and 1-based column a result column comes from; 0 if none.
+  Oid column_table(int col) const { return PQftable(res_.get(), col); }
+  int column_table_column(int col) const { return PQftablecol(res_.get(), col); }
+  /// Index of the column named `name`, or -1.
+  int column_index(absl::string_view name) const;
+  /// Rows affected by INSERT/UPDATE/DELETE (PQcmdTuples); 0 for others.
+  int64_t affected_rows() const;
+  /// Number and types of a prepared statement's parameters (for results of
+  /// Connection::Describe).
+  int params() const { return PQnparams(res_.get()); }
+  Oid param_type(int i) const { return PQparamtype(res_.get(), i); }
+
+  Row row(int i) const { return Row(this, i); }
+  /// Exactly one row: NOT_FOUND for none, INTERNAL for several.
+  absl::StatusOr<Row> SingleRow() const;
+  /// At most one row: nullopt for none, INTERNAL for several.
+  absl::StatusOr<std::optional<Row>> OptionalRow() const;
+
+  const PGresult* get() const { return res_.get(); }
+
+ private:
+  struct Deleter {
+    void operator()(PGresult* r) const { PQclear(r); }
+  };
+  std::unique_ptr<PGresult, Deleter> res_;
+};
+
+/// Parses PostgreSQL's timestamptz text output under DateStyle ISO and
+/// TimeZone UTC ("2025-03-21 12:26:19.123456+00"); also accepts other
+/// "+hh[:mm]" offsets. INTERNAL if it does not parse.
+absl::StatusOr<absl::Time> ParseTimestamp(absl::string_view text);
+/// Formats a time as timestamptz input text with microsecond precision in
+/// UTC, e.g. "2025-03-21T12:26:19.123456Z".
+std::string FormatTimestamp(absl::Time t);
+
+// Well-known built-in type OIDs (src/include/catalog/pg_type.dat).
+inline constexpr Oid kBoolOid = 16;
+inline constexpr Oid kInt8Oid = 20;
+inline constexpr Oid kInt2Oid = 21;
+inline constexpr Oid kInt4Oid = 23;
+inline constexpr Oid kTextOid = 25;
+inline constexpr Oid kBpcharOid = 1042;
+inline constexpr Oid kVarcharOid = 1043;
+inline constexpr Oid kTimestampOid = 1114;
+inline constexpr Oid kTimestamptzOid = 1184;
+inline constexpr Oid kInetOid = 869;
+inline constexpr Oid kUuidOid = 2950;
+inline constexpr Oid kTextArrayOid = 1009;
+
+}  // namespace defifundr::db::pg
+
+#endif  // DEFIFUNDR_DB_PG_RESULT_H_

@@ -1,0 +1,23 @@
+-- Queries the service runs about itself: schema metadata for start-up
+-- vetting and request validation, and the health probe.
+
+-- name: ListColumns :many
+-- Columns of the given tables in the current schema. attnum is the column's
+-- pg_attribute.attnum (information_schema's ordinal_position).
+SELECT c.table_name::text AS table_name,
+    c.column_name::text AS column_name,
+    c.udt_name::text AS udt_name,
+    (c.is_nullable = 'YES') AS is_nullable,
+    (c.column_default IS NOT NULL) AS has_default,
+    c.character_maximum_length::integer AS max_length,
+    (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass::oid::bigint AS table_oid,
+    c.ordinal_position::integer AS attnum
+FROM information_schema.columns c
+WHERE c.table_schema = current_schema()
+  AND c.table_name = ANY(@tables::text[]);
+
+-- name: ListEnumTypes :many
+SELECT oid::bigint AS oid FROM pg_type WHERE typtype = 'e';
+
+-- name: Ping :one
+SELECT 1 AS ok;

@@ -1,0 +1,69 @@
+-- Queries of UserService (table users). Parameters are @name (bound by name
+-- from the request); see db/query_catalog.h. password_hash is only written
+-- here on create and never returned.
+
+-- name: CreateUser :one
+INSERT INTO users (
+    id, email, password_hash, profile_picture, account_type, gender,
+    personal_account_type, first_name, last_name, nationality,
+    residential_country, job_role, company_website, employment_type)
+VALUES (
+    COALESCE(@id::uuid, uuid_generate_v4()), @email, @password_hash,
+    @profile_picture, @account_type, @gender, @personal_account_type,
+    @first_name, @last_name, @nationality, @residential_country, @job_role,
+    @company_website, @employment_type)
+RETURNING id, email, profile_picture, account_type, gender,
+    personal_account_type, first_name, last_name, nationality,
+    residential_country, job_role, company_website, employment_type,
+    created_at, updated_at;
+
+-- name: GetUser :one
+SELECT id, email, profile_picture, account_type, gender,
+    personal_account_type, first_name, last_name, nationality,
+    residential_country, job_role, company_website, employment_type,
+    created_at, updated_at
+FROM users
+WHERE id = @id;
+
+-- name: UpdateUser :one
+-- Only the columns named in @update_mask change; updated_at always moves.
+UPDATE users SET
+    email = CASE WHEN 'email' = ANY(@update_mask::text[]) THEN @email ELSE email END,
+    profile_picture = CASE WHEN 'profile_picture' = ANY(@update_mask) THEN @profile_picture ELSE profile_picture END,
+    account_type = CASE WHEN 'account_type' = ANY(@update_mask) THEN @account_type ELSE account_type END,
+    gender = CASE WHEN 'gender' = ANY(@update_mask) THEN @gender ELSE gender END,
+    personal_account_type = CASE WHEN 'personal_account_type' = ANY(@update_mask) THEN @personal_account_type ELSE personal_account_type END,
+    first_name = CASE WHEN 'first_name' = ANY(@update_mask) THEN @first_name ELSE first_name END,
+    last_name = CASE WHEN 'last_name' = ANY(@update_mask) THEN @last_name ELSE last_name END,
+    nationality = CASE WHEN 'nationality' = ANY(@update_mask) THEN @nationality ELSE nationality END,
+    residential_country = CASE WHEN 'residential_country' = ANY(@update_mask) THEN @residential_country ELSE residential_country END,
+    job_role = CASE WHEN 'job_role' = ANY(@update_mask) THEN @job_role ELSE job_role END,
+    company_website = CASE WHEN 'company_website' = ANY(@update_mask) THEN @company_website ELSE company_website END,
+    employment_type = CASE WHEN 'employment_type' = ANY(@update_mask) THEN @employment_type ELSE employment_type END,
+    updated_at = now()
+WHERE id = @id
+RETURNING id, email, profile_picture, account_type, gender,
+    personal_account_type, first_name, last_name, nationality,
+    residential_country, job_role, company_website, employment_type,
+    created_at, updated_at;
+
+-- name: DeleteUser :execrows
+DELETE FROM users WHERE id = @id;
+
+-- name: ListUsers :many
+-- Keyset page after (@cursor_time, @cursor_id); served by
+-- users_created_at_id_idx / users_account_type_created_at_id_idx.
+SELECT id, email, profile_picture, account_type, gender,
+    personal_account_type, first_name, last_name, nationality,
+    residential_country, job_role, company_website, employment_type,
+    created_at, updated_at
+FROM users
+WHERE (@account_type::varchar IS NULL OR account_type = @account_type)
+  AND (created_at, id) > (@cursor_time::timestamptz, @cursor_id::uuid)
+ORDER BY created_at, id
+LIMIT @page_limit;
+
+-- name: CountUsers :one
+SELECT count(*) AS total_size
+FROM users
+WHERE (@account_type::varchar IS NULL OR account_type = @account_type);

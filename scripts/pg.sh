@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 for development and tests.
+#   scripts/pg.sh start   initdb (first time) and start; prints nothing else
+#   scripts/pg.sh stop    stop it
+#   scripts/pg.sh url [DB]  print the libpq URI of database DB (default defifundr)
+#   scripts/pg.sh wipe    stop and delete its data
+# Data lives in .dev/pg under the repository (or DEFIFUNDR_PG_DIR). As root,
+# the server runs as the `postgres` user (initdb refuses root); when the
+# repository is not reachable by that user, the data goes to /tmp instead.
+# Port: DEFIFUNDR_PG_PORT (default 55432), on 127.0.0.1 only.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PORT="${DEFIFUNDR_PG_PORT:-55432}"
+BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+DIR="${DEFIFUNDR_PG_DIR:-$ROOT/.dev/pg}"
+
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+resolve_dir() {
+  mkdir -p "$DIR"
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres: "$DIR" 2>/dev/null || true
+    if ! runuser -u postgres -- test -w "$DIR" 2>/dev/null; then
+      DIR="/tmp/defifundr-data-pg-$(echo -n "$ROOT" | md5sum | cut -c1-8)"
+      mkdir -p "$DIR"
+      chown postgres: "$DIR"
+    fi
+  fi
+  # Where the data went, for `stop`/`wipe` from any later shell.
+  echo "$DIR" > "$ROOT/.dev/pg.location" 2>/dev/null || true
+}
+
+running() { [ -f "$DIR/data/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; }
+
+url() { echo "postgresql://postgres@127.0.0.1:${PORT}/${1:-defifundr}?sslmode=disable"; }
+
+cmd="${1:-start}"
+mkdir -p "$ROOT/.dev"
+if [ -f "$ROOT/.dev/pg.location" ] && [ -z "${DEFIFUNDR_PG_DIR:-}" ]; then
+  DIR="$(cat "$ROOT/.dev/pg.location")"
+fi
+case "$cmd" in
+  start)
+    resolve_dir
+    if [ ! -f "$DIR/data/PG_VERSION" ]; then
+      as_pg "$BIN/initdb" -D "$DIR/data" -U postgres -A trust -E UTF8 \
+        --locale=C.UTF-8 --no-sync >"$DIR/initdb.log" 2>&1 \
+        || { cat "$DIR/initdb.log" >&2; exit 1; }
+    fi
+    if ! running; then
+      mkdir -p "$DIR/sock" && chown postgres: "$DIR/sock" 2>/dev/null || true
+      as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
+        -o "-p $PORT -k $DIR/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        start >/dev/null || { tail -20 "$DIR/server.log" >&2; exit 1; }
+    fi
+    psql "$(url postgres)" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'defifundr'" | grep -q 1 \
+      || psql "$(url postgres)" -qc "CREATE DATABASE defifundr"
+    ;;
+  stop)
+    if [ -d "$DIR/data" ] && running; then as_pg "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null; fi
+    ;;
+  url)
+    url "${2:-defifundr}"
+    ;;
+  wipe)
+    if [ -d "$DIR/data" ] && running; then as_pg "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null; fi
+    rm -rf "$DIR" "$ROOT/.dev/pg.location"
+    ;;
+  *)
+    echo "usage: scripts/pg.sh start|stop|url [DB]|wipe" >&2; exit 2 ;;
+esac

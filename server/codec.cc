@@ -1,0 +1,280 @@
+#include "server/codec.h"
+
+#include <arpa/inet.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace defifundr::server {
+
+using google::protobuf::Descriptor;
+using google::protobuf::EnumDescriptor;
+using google::protobuf::EnumValueDescriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+namespace {
+
+// "AccountType" -> "ACCOUNT_TYPE_"
+std::string EnumPrefix(const EnumDescriptor* type) {
+  std::string out;
+  const std::string& name = type->name();
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (i > 0 && absl::ascii_isupper(name[i])) out += '_';
+    out += absl::ascii_toupper(name[i]);
+  }
+  out += '_';
+  return out;
+}
+
+bool IsTimestamp(const FieldDescriptor* f) {
+  return f->type() == FieldDescriptor::TYPE_MESSAGE &&
+         f->message_type()->full_name() == "google.protobuf.Timestamp";
+}
+
+bool IsFieldMask(const FieldDescriptor* f) {
+  return f->type() == FieldDescriptor::TYPE_MESSAGE &&
+         f->message_type()->full_name() == "google.protobuf.FieldMask";
+}
+
+bool IsInet(absl::string_view text) {
+  std::string addr(text.substr(0, text.find('/')));
+  unsigned char buf[16];
+  if (inet_pton(AF_INET, addr.c_str(), buf) != 1 &&
+      inet_pton(AF_INET6, addr.c_str(), buf) != 1) {
+    return false;
+  }
+  if (size_t slash = text.find('/'); slash != absl::string_view::npos) {
+    int bits;
+    if (!absl::SimpleAtoi(text.substr(slash + 1), &bits) || bits < 0 ||
+        bits > 128) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string EnumValueToDb(const EnumValueDescriptor* value) {
+  absl::string_view name = value->name();
+  const std::string prefix = EnumPrefix(value->type());
+  if (absl::StartsWith(name, prefix)) name.remove_prefix(prefix.size());
+  return absl::AsciiStrToLower(name);
+}
+
+const EnumValueDescriptor* EnumValueFromDb(const EnumDescriptor* type,
+                                           absl::string_view text) {
+  return type->FindValueByName(
+      absl::StrCat(EnumPrefix(type), absl::AsciiStrToUpper(text)));
+}
+
+bool IsUuid(absl::string_view t) {
+  if (t.size() != 36) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (t[i] != '-') return false;
+    } else if (!absl::ascii_isxdigit(t[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+db::pg::Param EncodeField(const Message& message, const FieldDescriptor* f) {
+  const Reflection* r = message.GetReflection();
+  if (f->is_repeated()) return std::nullopt;
+  if (f->has_presence() && !r->HasField(message, f)) return std::nullopt;
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING: {
+      std::string v = r->GetString(message, f);
+      if (v.empty() && !f->has_presence()) return std::nullopt;
+      return v;
+    }
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return std::string(r->GetBool(message, f) ? "t" : "f");
+    case FieldDescriptor::CPPTYPE_INT32:
+      return absl::StrCat(r->GetInt32(message, f));
+    case FieldDescriptor::CPPTYPE_INT64:
+      return absl::StrCat(r->GetInt64(message, f));
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return absl::StrCat(r->GetUInt32(message, f));
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return absl::StrCat(r->GetUInt64(message, f));
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const EnumValueDescriptor* v = r->GetEnum(message, f);
+      if (v->number() == 0) return std::nullopt;
+      return EnumValueToDb(v);
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      const Message& sub = r->GetMessage(message, f);
+      if (IsTimestamp(f)) {
+        const auto& ts = static_cast<const google::protobuf::Timestamp&>(sub);
+        return db::pg::FormatTimestamp(absl::FromUnixSeconds(ts.seconds()) +
+                                       absl::Nanoseconds(ts.nanos()));
+      }
+      if (IsFieldMask(f)) {
+        const auto& mask = static_cast<const google::protobuf::FieldMask&>(sub);
+        return absl::StrCat("{", absl::StrJoin(mask.paths(), ","), "}");
+      }
+      return std::nullopt;
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+absl::StatusOr<std::vector<db::pg::Param>> BindParams(
+    const db::Statement& statement, std::span<const Oid> param_types,
+    std::span<const ParamSource> sources, const ExtraParams& extras) {
+  std::vector<db::pg::Param> params;
+  params.reserve(statement.params.size());
+  for (size_t i = 0; i < statement.params.size(); ++i) {
+    const std::string& name = statement.params[i];
+    std::string path;
+    if (auto it = extras.find(name); it != extras.end()) {
+      params.push_back(it->second);
+      path = name;
+    } else {
+      bool found = false;
+      for (const ParamSource& source : sources) {
+        const FieldDescriptor* f =
+            source.message->GetDescriptor()->FindFieldByName(name);
+        if (f == nullptr) continue;
+        params.push_back(EncodeField(*source.message, f));
+        path = absl::StrCat(source.prefix, name);
+        found = true;
+        break;
+      }
+      if (!found) {
+        return absl::InternalError(absl::StrCat(
+            "query ", statement.name, ": no value for parameter @", name));
+      }
+    }
+    const db::pg::Param& p = params.back();
+    if (!p.has_value()) continue;
+    if (p->find('\0') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": must not contain a NUL character"));
+    }
+    const Oid type = i < param_types.size() ? param_types[i] : 0;
+    if (type == db::pg::kUuidOid && !IsUuid(*p)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": not a valid UUID"));
+    }
+    if (type == db::pg::kInetOid && !IsInet(*p)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": not a valid IPv4 or IPv6 address"));
+    }
+  }
+  return params;
+}
+
+absl::Status DecodeRow(const db::pg::Result& result, int row_index,
+                       Message* message) {
+  const Descriptor* d = message->GetDescriptor();
+  const Reflection* r = message->GetReflection();
+  const db::pg::Row row = result.row(row_index);
+  for (int c = 0; c < result.columns(); ++c) {
+    const absl::string_view column = result.column_name(c);
+    const FieldDescriptor* f = d->FindFieldByName(std::string(column));
+    if (f == nullptr) {
+      return absl::InternalError(absl::StrCat(
+          "column ", column, " has no field in ", d->full_name()));
+    }
+    if (row.IsNull(c)) {
+      if (!f->has_presence()) {
+        return absl::InternalError(absl::StrCat(
+            "column ", column, " is NULL but ", d->full_name(), ".",
+            f->name(), " cannot be absent"));
+      }
+      r->ClearField(message, f);
+      continue;
+    }
+    const absl::string_view text = row.Text(c);
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING:
+        r->SetString(message, f, std::string(text));
+        break;
+      case FieldDescriptor::CPPTYPE_BOOL: {
+        auto v = row.Get<bool>(c);
+        if (!v.ok()) return v.status();
+        r->SetBool(message, f, *v);
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_INT32: {
+        auto v = row.Get<int32_t>(c);
+        if (!v.ok()) return v.status();
+        r->SetInt32(message, f, *v);
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_INT64: {
+        auto v = row.Get<int64_t>(c);
+        if (!v.ok()) return v.status();
+        r->SetInt64(message, f, *v);
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        const EnumValueDescriptor* v = EnumValueFromDb(f->enum_type(), text);
+        if (v == nullptr) {
+          return absl::InternalError(absl::StrCat(
+              "column ", column, " holds \"", text, "\", which ",
+              f->enum_type()->full_name(), " has no value for"));
+        }
+        r->SetEnum(message, f, v);
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        if (!IsTimestamp(f)) {
+          return absl::InternalError(absl::StrCat(
+              "column ", column, " cannot fill message field ", f->name()));
+        }
+        auto t = db::pg::ParseTimestamp(text);
+        if (!t.ok()) return t.status();
+        auto* ts = static_cast<google::protobuf::Timestamp*>(
+            r->MutableMessage(message, f));
+        const absl::Duration since = *t - absl::UnixEpoch();
+        const int64_t seconds =
+            absl::ToInt64Seconds(absl::Floor(since, absl::Seconds(1)));
+        ts->set_seconds(seconds);
+        ts->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(
+            since - absl::Seconds(seconds))));
+        break;
+      }
+      default:
+        return absl::InternalError(
+            absl::StrCat("unsupported field type for column ", column));
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool ColumnFitsField(Oid oid, const FieldDescriptor* f, bool is_enum_type) {
+  using namespace db::pg;  // NOLINT: OID constants.
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      return oid == kTextOid || oid == kVarcharOid || oid == kBpcharOid ||
+             oid == kUuidOid || oid == kInetOid;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      return oid == kBoolOid;
+    case FieldDescriptor::CPPTYPE_INT32:
+      return oid == kInt4Oid || oid == kInt2Oid;
+    case FieldDescriptor::CPPTYPE_INT64:
+      return oid == kInt8Oid || oid == kInt4Oid || oid == kInt2Oid;
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return oid == kTextOid || oid == kVarcharOid || is_enum_type;
+    case FieldDescriptor::CPPTYPE_MESSAGE:
+      return IsTimestamp(f) && oid == kTimestamptzOid;
+    default:
+      return false;
+  }
+}
+
+}  // namespace defifundr::server

@@ -1,0 +1,83 @@
+// Row <-> protobuf mapping, written once for every table: columns map to
+// message fields of the same name through protobuf descriptors.
+//
+//   column type                      field type
+//   uuid, varchar, text, inet text   string
+//   boolean                          bool
+//   integer / bigint                 int32 / int64
+//   timestamptz                      google.protobuf.Timestamp
+//   varchar or enum with a closed    enum: value name = upper-case column
+//   value set                        value with the enum's prefix, e.g.
+//                                    "business" <-> ACCOUNT_TYPE_BUSINESS
+// A nullable column maps to a field with presence (proto3 `optional`, or a
+// message field); SQL NULL clears the field.
+#ifndef DEFIFUNDR_SERVER_CODEC_H_
+#define DEFIFUNDR_SERVER_CODEC_H_
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+
+#include <span>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "db/pg/connection.h"
+#include "db/pg/result.h"
+#include "db/query_catalog.h"
+
+namespace defifundr::server {
+
+/// The stored text of an enum value: the value's name without the enum's
+/// UPPER_SNAKE prefix, lower-cased ("ACCOUNT_TYPE_BUSINESS" -> "business").
+std::string EnumValueToDb(const google::protobuf::EnumValueDescriptor* value);
+/// The enum value stored as `text`, or nullptr if none matches.
+const google::protobuf::EnumValueDescriptor* EnumValueFromDb(
+    const google::protobuf::EnumDescriptor* type, absl::string_view text);
+
+/// True for the canonical 8-4-4-4-12 hex UUID form (any case).
+bool IsUuid(absl::string_view text);
+
+/// Where a statement's `@name` parameters are looked up: the message's field
+/// of that name. `prefix` ("user.") names the field in error messages.
+struct ParamSource {
+  absl::string_view prefix;
+  const google::protobuf::Message* message;
+};
+
+/// Parameters that come from the server rather than a request field
+/// (cursor, page limit); looked up before the sources.
+using ExtraParams = absl::flat_hash_map<std::string, db::pg::Param>;
+
+/// Encodes the value of `field` in `message` as a text parameter: absent
+/// optional fields, empty non-optional strings, zero enums and unset
+/// messages are NULL; a FieldMask becomes a text[] literal of its paths.
+db::pg::Param EncodeField(const google::protobuf::Message& message,
+                          const google::protobuf::FieldDescriptor* field);
+
+/// Binds every parameter of `statement` by name (extras first, then the
+/// sources in order). `param_types[i]` is the server-inferred type of `$i+1`
+/// (from Describe); values for uuid and inet parameters are checked here.
+/// INVALID_ARGUMENT naming the field for a malformed UUID or address or a
+/// string with a NUL byte; INTERNAL for a parameter no source provides.
+absl::StatusOr<std::vector<db::pg::Param>> BindParams(
+    const db::Statement& statement, std::span<const Oid> param_types,
+    std::span<const ParamSource> sources, const ExtraParams& extras);
+
+/// Fills `message` from row `row` of `result`: every column must name a field
+/// of the message. INTERNAL for an unknown column, NULL into a field without
+/// presence, or text that does not decode.
+absl::Status DecodeRow(const db::pg::Result& result, int row,
+                       google::protobuf::Message* message);
+
+/// Whether a column of type `oid` can fill `field` (vetting, at start-up).
+/// `is_enum_type` tells whether `oid` is a PostgreSQL enum type.
+bool ColumnFitsField(Oid oid, const google::protobuf::FieldDescriptor* field,
+                     bool is_enum_type);
+
+}  // namespace defifundr::server
+
+#endif  // DEFIFUNDR_SERVER_CODEC_H_

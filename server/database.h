@@ -1,0 +1,97 @@
+// Runs the named queries of db/queries/ for the gRPC handlers: borrows a
+// pooled connection under the RPC's deadline, binds parameters by name from
+// request messages, maps rows to messages. The only path from a handler to
+// the database.
+#ifndef DEFIFUNDR_SERVER_DATABASE_H_
+#define DEFIFUNDR_SERVER_DATABASE_H_
+
+#include <google/protobuf/message.h>
+#include <grpcpp/server_context.h>
+
+#include <cstdint>
+#include <span>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "db/pg/connection.h"
+#include "db/pg/pool.h"
+#include "db/pg/transaction.h"
+#include "db/query_catalog.h"
+#include "server/codec.h"
+#include "server/schema.h"
+
+namespace defifundr::server {
+
+/// The call options of an RPC: its deadline (capped at `max_timeout` from
+/// now, also when the client set none) and its cancellation.
+db::pg::CallOptions CallOptionsFor(const grpc::ServerContext* context,
+                                   absl::Duration max_timeout);
+
+class Database {
+ public:
+  /// `pool`, `catalog` and `schema` must outlive this object.
+  Database(db::pg::Pool& pool, const db::QueryCatalog& catalog,
+           const Schema& schema)
+      : pool_(pool), catalog_(catalog), schema_(schema) {}
+
+  /// Runs `statement` on a pooled connection and returns its raw result.
+  /// Errors: INVALID_ARGUMENT from binding (see BindParams), UNAVAILABLE
+  /// when no connection frees before the deadline, DEADLINE_EXCEEDED /
+  /// CANCELLED (statement cancelled on the server), and the SQLSTATE
+  /// classification of db/pg/error.h.
+  absl::StatusOr<db::pg::Result> Run(const db::pg::CallOptions& options,
+                                     absl::string_view statement,
+                                     std::span<const ParamSource> sources,
+                                     const ExtraParams& extras = {});
+  /// The same on a given connection (inside a transaction).
+  absl::StatusOr<db::pg::Result> RunOn(db::pg::Connection& conn,
+                                       const db::pg::CallOptions& options,
+                                       absl::string_view statement,
+                                       std::span<const ParamSource> sources,
+                                       const ExtraParams& extras = {});
+
+  /// Runs a `:one` statement and fills `out` from its row. NOT_FOUND when
+  /// it returns no row.
+  absl::Status FetchOne(const db::pg::CallOptions& options,
+                        absl::string_view statement,
+                        std::span<const ParamSource> sources,
+                        google::protobuf::Message* out,
+                        const ExtraParams& extras = {});
+
+  /// Runs a statement and appends one message per row to the repeated
+  /// message field `field` of `out`. Returns the number of rows.
+  absl::StatusOr<int> FetchMany(const db::pg::CallOptions& options,
+                                absl::string_view statement,
+                                std::span<const ParamSource> sources,
+                                const ExtraParams& extras,
+                                google::protobuf::Message* out,
+                                const google::protobuf::FieldDescriptor* field);
+
+  /// Runs an `:exec`/`:execrows` statement; returns the affected rows.
+  absl::StatusOr<int64_t> Execute(const db::pg::CallOptions& options,
+                                  absl::string_view statement,
+                                  std::span<const ParamSource> sources,
+                                  const ExtraParams& extras = {});
+
+  /// A single round trip to the database (health probe).
+  absl::Status Ping(const db::pg::CallOptions& options);
+
+  db::pg::Pool& pool() { return pool_; }
+  const Schema& schema() const { return schema_; }
+
+ private:
+  absl::StatusOr<std::vector<db::pg::Param>> Bind(
+      absl::string_view statement, std::span<const ParamSource> sources,
+      const ExtraParams& extras) const;
+
+  db::pg::Pool& pool_;
+  const db::QueryCatalog& catalog_;
+  const Schema& schema_;
+};
+
+}  // namespace defifundr::server
+
+#endif  // DEFIFUNDR_SERVER_DATABASE_H_

@@ -1,0 +1,44 @@
+// KycService: gRPC handlers for the `kyc` table.
+#ifndef DEFIFUNDR_SERVER_KYC_SERVICE_H_
+#define DEFIFUNDR_SERVER_KYC_SERVICE_H_
+
+#include <vector>
+
+#include "defifundr/data/v1/kyc.grpc.pb.h"
+#include "server/table.h"
+
+namespace defifundr::server {
+
+/// Thread-safe; handlers run on gRPC's synchronous server threads. Status
+/// codes are documented on each RPC in kyc.proto.
+class KycServiceImpl final : public data::v1::KycService::Service {
+ public:
+  /// `db` must outlive the service.
+  KycServiceImpl(Database& db, const HandlerOptions& options);
+
+  grpc::Status CreateKyc(grpc::ServerContext* ctx,
+                      const data::v1::CreateKycRequest* request,
+                      data::v1::Kyc* response) override;
+  grpc::Status GetKyc(grpc::ServerContext* ctx,
+                   const data::v1::GetKycRequest* request,
+                   data::v1::Kyc* response) override;
+  grpc::Status UpdateKyc(grpc::ServerContext* ctx,
+                      const data::v1::UpdateKycRequest* request,
+                      data::v1::Kyc* response) override;
+  grpc::Status DeleteKyc(grpc::ServerContext* ctx,
+                      const data::v1::DeleteKycRequest* request,
+                      google::protobuf::Empty* response) override;
+  grpc::Status ListKycs(grpc::ServerContext* ctx,
+                     const data::v1::ListKycsRequest* request,
+                     data::v1::ListKycsResponse* response) override;
+
+  /// The queries these handlers run, for start-up vetting.
+  std::vector<Binding> Bindings() const { return table_.Bindings(); }
+
+ private:
+  Table table_;
+};
+
+}  // namespace defifundr::server
+
+#endif  // DEFIFUNDR_SERVER_KYC_SERVICE_H_

@@ -1,0 +1,237 @@
+// defifundr-data: the one executable. Subcommands:
+//   serve                     run the gRPC server
+//   migrate <goose command>   up | up-by-one | up-to V | down | down-to V |
+//                             redo | reset | status | version
+//   seed                      load deterministic sample data
+//   vet                       prepare every query against the live schema
+//                             and check it against the API's messages
+// Every flag can also be set by the environment variable named in its help.
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "db/log.h"
+#include "db/migrate/migration.h"
+#include "db/migrate/migrator.h"
+#include "db/pg/connection.h"
+#include "db/query_catalog.h"
+#include "db/seed/seeder.h"
+#include "server/page_token.h"
+#include "server/server.h"
+
+namespace {
+
+std::string Env(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return (v != nullptr && *v != '\0') ? v : fallback;
+}
+
+int EnvInt(const char* name, int fallback) {
+  int v;
+  return absl::SimpleAtoi(Env(name, ""), &v) ? v : fallback;
+}
+
+}  // namespace
+
+ABSL_FLAG(std::string, database_url, Env("DATABASE_URL", ""),
+          "libpq connection URI or key=value string [env DATABASE_URL]; empty "
+          "uses libpq's PG* environment defaults");
+ABSL_FLAG(std::string, grpc_listen, Env("GRPC_LISTEN", "0.0.0.0:50051"),
+          "host:port to serve gRPC on [env GRPC_LISTEN]");
+ABSL_FLAG(int, db_pool_size, EnvInt("DB_POOL_SIZE", 10),
+          "most database connections [env DB_POOL_SIZE]");
+ABSL_FLAG(int, max_rpc_timeout_seconds, EnvInt("MAX_RPC_TIMEOUT_SECONDS", 30),
+          "longest an RPC may run, in seconds, also without a client deadline "
+          "[env MAX_RPC_TIMEOUT_SECONDS]");
+ABSL_FLAG(std::string, log_format, Env("LOG_FORMAT", "text"),
+          "log line format: text or json [env LOG_FORMAT]");
+ABSL_FLAG(std::string, page_token_key, Env("PAGE_TOKEN_KEY", ""),
+          "secret key that signs page tokens; give all replicas the same "
+          "[env PAGE_TOKEN_KEY]");
+ABSL_FLAG(std::string, tls_cert_file, Env("TLS_CERT_FILE", ""),
+          "PEM server certificate; with --tls_key_file enables TLS "
+          "[env TLS_CERT_FILE]");
+ABSL_FLAG(std::string, tls_key_file, Env("TLS_KEY_FILE", ""),
+          "PEM private key [env TLS_KEY_FILE]");
+ABSL_FLAG(std::string, migrations_dir, Env("MIGRATIONS_DIR", ""),
+          "read migrations from this directory instead of the ones built in "
+          "[env MIGRATIONS_DIR]");
+ABSL_FLAG(bool, allow_missing, false,
+          "migrate: apply pending migrations older than the current version");
+ABSL_FLAG(int, seed_users, 300, "seed: number of users to generate");
+ABSL_FLAG(uint64_t, seed, 42, "seed: random seed (same seed, same rows)");
+ABSL_FLAG(bool, clean, true, "seed: empty the tables first");
+
+namespace defifundr {
+namespace {
+
+constexpr char kUsage[] =
+    "defifundr-data <command> [flags]\n"
+    "commands:\n"
+    "  serve                    serve the gRPC API\n"
+    "  migrate <command>        up | up-by-one | up-to VERSION | down |\n"
+    "                           down-to VERSION | redo | reset | status | version\n"
+    "  seed                     load deterministic sample data\n"
+    "  vet                      check every query against the live schema\n";
+
+absl::StatusOr<std::unique_ptr<db::pg::Connection>> Connect() {
+  return db::pg::Connection::Open(absl::GetFlag(FLAGS_database_url),
+                                  absl::Now() + absl::Seconds(30));
+}
+
+int Fail(const absl::Status& status) {
+  log::Error("failed", {{"error", std::string(status.message())},
+                        {"code", absl::StatusCodeToString(status.code())}});
+  return 1;
+}
+
+int Migrate(const std::vector<char*>& args) {
+  if (args.size() < 3) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = args[2];
+  auto migrations = absl::GetFlag(FLAGS_migrations_dir).empty()
+                        ? db::migrate::ParseMigrations(
+                              db::migrate::BuiltinMigrationFiles())
+                        : db::migrate::LoadMigrationsFromDir(
+                              absl::GetFlag(FLAGS_migrations_dir));
+  if (!migrations.ok()) return Fail(migrations.status());
+  auto conn = Connect();
+  if (!conn.ok()) return Fail(conn.status());
+  db::migrate::MigratorOptions options;
+  options.allow_missing = absl::GetFlag(FLAGS_allow_missing);
+  options.out = &std::cout;
+  db::migrate::Migrator migrator(**conn, *std::move(migrations), options);
+  auto version_arg = [&]() -> absl::StatusOr<int64_t> {
+    int64_t v;
+    if (args.size() < 4 || !absl::SimpleAtoi(args[3], &v) || v < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("migrate ", command, " needs a VERSION"));
+    }
+    return v;
+  };
+  absl::Status status;
+  if (command == "up") {
+    status = migrator.Up();
+  } else if (command == "up-by-one") {
+    status = migrator.UpByOne();
+  } else if (command == "up-to") {
+    auto v = version_arg();
+    status = v.ok() ? migrator.UpTo(*v) : v.status();
+  } else if (command == "down") {
+    status = migrator.Down();
+  } else if (command == "down-to") {
+    auto v = version_arg();
+    status = v.ok() ? migrator.DownTo(*v) : v.status();
+  } else if (command == "redo") {
+    status = migrator.Redo();
+  } else if (command == "reset") {
+    status = migrator.Reset();
+  } else if (command == "status") {
+    status = migrator.Status();
+  } else if (command == "version") {
+    auto v = migrator.Version();
+    if (v.ok()) std::cout << "goose: version " << *v << "\n";
+    status = v.status();
+  } else {
+    std::cerr << "unknown migrate command: " << command << "\n" << kUsage;
+    return 2;
+  }
+  return status.ok() ? 0 : Fail(status);
+}
+
+int Seed() {
+  auto conn = Connect();
+  if (!conn.ok()) return Fail(conn.status());
+  db::seed::SeedOptions options;
+  options.users = absl::GetFlag(FLAGS_seed_users);
+  options.seed = absl::GetFlag(FLAGS_seed);
+  options.clean = absl::GetFlag(FLAGS_clean);
+  auto counts = db::seed::Seed(**conn, options, &std::cout);
+  return counts.ok() ? 0 : Fail(counts.status());
+}
+
+server::ServerConfig Config() {
+  server::ServerConfig config;
+  config.database_url = absl::GetFlag(FLAGS_database_url);
+  config.listen = absl::GetFlag(FLAGS_grpc_listen);
+  config.pool_size = std::max(1, absl::GetFlag(FLAGS_db_pool_size));
+  config.handler.max_rpc_timeout =
+      absl::Seconds(std::max(1, absl::GetFlag(FLAGS_max_rpc_timeout_seconds)));
+  config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  return config;
+}
+
+int Vet() {
+  server::ServerConfig config = Config();
+  config.listen = "127.0.0.1:0";
+  config.startup_timeout = absl::Seconds(5);
+  auto server = server::DataServer::Start(config);
+  if (!server.ok()) return Fail(server.status());
+  (*server)->Shutdown(absl::ZeroDuration());
+  std::cout << "vet: all " << db::QueryCatalog::Builtin().statements().size()
+            << " queries prepare and match the API\n";
+  return 0;
+}
+
+int Serve() {
+  // SIGINT/SIGTERM are taken by a dedicated thread (sigwait), so they must
+  // be blocked before any other thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto server = server::DataServer::Start(Config());
+  if (!server.ok()) return Fail(server.status());
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log::Info("signal received", {{"signal", absl::StrCat(sig)}});
+    (*server)->Shutdown(absl::Seconds(10));
+  });
+  (*server)->Wait();
+  waiter.join();
+  return 0;
+}
+
+}  // namespace
+}  // namespace defifundr
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(defifundr::kUsage);
+  std::vector<char*> args = absl::ParseCommandLine(argc, argv);
+  defifundr::log::Format format;
+  if (!defifundr::log::ParseFormat(absl::GetFlag(FLAGS_log_format), &format)) {
+    std::cerr << "--log_format must be text or json\n";
+    return 2;
+  }
+  defifundr::log::SetFormat(format);
+  if (!absl::GetFlag(FLAGS_page_token_key).empty()) {
+    defifundr::server::SetPageTokenKey(absl::GetFlag(FLAGS_page_token_key));
+  }
+  if (args.size() < 2) {
+    std::cerr << defifundr::kUsage;
+    return 2;
+  }
+  const std::string command = args[1];
+  if (command == "serve") return defifundr::Serve();
+  if (command == "migrate") return defifundr::Migrate(args);
+  if (command == "seed") return defifundr::Seed();
+  if (command == "vet") return defifundr::Vet();
+  std::cerr << "unknown command: " << command << "\n" << defifundr::kUsage;
+  return 2;
+}

@@ -1,0 +1,147 @@
+#include "server/schema.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "server/codec.h"
+
+namespace defifundr::server {
+
+using google::protobuf::FieldDescriptor;
+
+absl::StatusOr<std::unique_ptr<Schema>> Schema::Load(
+    db::pg::Connection& conn, const db::QueryCatalog& catalog,
+    std::span<const absl::string_view> tables,
+    const db::pg::CallOptions& options) {
+  auto schema = std::make_unique<Schema>(
+      absl::flat_hash_map<std::string, StatementInfo>{},
+      absl::flat_hash_map<std::string, TableMeta>{});
+  for (const db::Statement& st : catalog.statements()) {
+    auto d = conn.Describe(st.name, options);
+    if (!d.ok()) return d.status();
+    StatementInfo info;
+    for (int i = 0; i < d->params(); ++i) info.param_types.push_back(d->param_type(i));
+    for (int c = 0; c < d->columns(); ++c) {
+      info.columns.push_back({std::string(d->column_name(c)), d->column_type(c),
+                              d->column_table(c), d->column_table_column(c)});
+    }
+    schema->statements_[st.name] = std::move(info);
+  }
+
+  const db::Statement* list = catalog.Find("ListColumns");
+  if (list == nullptr) return absl::InternalError("query ListColumns missing");
+  std::vector<db::pg::Param> params = {
+      absl::StrCat("{", absl::StrJoin(tables, ","), "}")};
+  auto cols = conn.ExecPrepared(list->name, params, options);
+  if (!cols.ok()) return cols.status();
+  for (int i = 0; i < cols->rows(); ++i) {
+    db::pg::Row row = cols->row(i);
+    auto table = row.Get<std::string>(0);
+    auto column = row.Get<std::string>(1);
+    auto udt = row.Get<std::string>(2);
+    auto nullable = row.Get<bool>(3);
+    auto has_default = row.Get<bool>(4);
+    auto max_length = row.Get<std::optional<int32_t>>(5);
+    auto table_oid = row.Get<int64_t>(6);
+    auto attnum = row.Get<int32_t>(7);
+    for (const absl::Status& s :
+         {table.status(), column.status(), udt.status(), nullable.status(),
+          has_default.status(), max_length.status(), table_oid.status(),
+          attnum.status()}) {
+      if (!s.ok()) return s;
+    }
+    ColumnMeta meta{*udt, *nullable, *has_default, max_length->value_or(0)};
+    schema->tables_[*table][*column] = meta;
+    schema->nullable_[{static_cast<Oid>(*table_oid), *attnum}] = *nullable;
+  }
+  for (absl::string_view t : tables) {
+    if (!schema->tables_.contains(t)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "table ", t, " does not exist: run `defifundr-data migrate up`"));
+    }
+  }
+
+  const db::Statement* enums = catalog.Find("ListEnumTypes");
+  if (enums == nullptr) return absl::InternalError("query ListEnumTypes missing");
+  auto e = conn.ExecPrepared(enums->name, {}, options);
+  if (!e.ok()) return e.status();
+  for (int i = 0; i < e->rows(); ++i) {
+    auto oid = e->row(i).Get<int64_t>(0);
+    if (!oid.ok()) return oid.status();
+    schema->enum_types_.insert(static_cast<Oid>(*oid));
+  }
+  return schema;
+}
+
+const StatementInfo* Schema::statement(absl::string_view name) const {
+  auto it = statements_.find(name);
+  return it == statements_.end() ? nullptr : &it->second;
+}
+
+const TableMeta* Schema::table(absl::string_view name) const {
+  auto it = tables_.find(name);
+  return it == tables_.end() ? nullptr : &it->second;
+}
+
+bool Schema::MaybeNull(const ResultColumn& column) const {
+  if (column.table == 0 || column.attnum <= 0) return true;
+  auto it = nullable_.find({column.table, column.attnum});
+  return it == nullable_.end() ? true : it->second;
+}
+
+absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
+                 std::span<const Binding> bindings) {
+  std::vector<std::string> problems;
+  for (const Binding& b : bindings) {
+    const db::Statement* st = catalog.Find(b.statement);
+    const StatementInfo* info = schema.statement(b.statement);
+    if (st == nullptr || info == nullptr) {
+      problems.push_back(absl::StrCat("query ", b.statement, ": not defined"));
+      continue;
+    }
+    const std::string where = absl::StrCat("query ", st->name, " (", st->file,
+                                           ":", st->line, ")");
+    if (b.result != nullptr) {
+      for (const ResultColumn& col : info->columns) {
+        const FieldDescriptor* f = b.result->FindFieldByName(col.name);
+        if (f == nullptr) {
+          problems.push_back(absl::StrCat(where, ": column ", col.name,
+                                          " has no field in ",
+                                          b.result->full_name()));
+          continue;
+        }
+        if (!ColumnFitsField(col.type, f, schema.IsEnumType(col.type))) {
+          problems.push_back(absl::StrCat(where, ": column ", col.name,
+                                          " (type oid ", col.type,
+                                          ") does not fit field ",
+                                          f->full_name()));
+        }
+        // Only table columns are checked: an expression's nullability is
+        // unknown, and DecodeRow rejects a NULL there at run time.
+        if (col.table != 0 && schema.MaybeNull(col) && !f->has_presence()) {
+          problems.push_back(absl::StrCat(where, ": column ", col.name,
+                                          " is nullable but field ",
+                                          f->full_name(),
+                                          " has no presence (make it optional)"));
+        }
+      }
+    } else if (!info->columns.empty()) {
+      problems.push_back(absl::StrCat(where, ": returns rows nobody reads"));
+    }
+    for (const std::string& p : st->params) {
+      bool found = std::find(b.extras.begin(), b.extras.end(), p) != b.extras.end();
+      for (const auto* d : b.sources) {
+        if (!found && d->FindFieldByName(p) != nullptr) found = true;
+      }
+      if (!found) {
+        problems.push_back(
+            absl::StrCat(where, ": parameter @", p, " has no source field"));
+      }
+    }
+  }
+  if (problems.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "queries do not match the schema or the API:\n  ",
+      absl::StrJoin(problems, "\n  ")));
+}
+
+}  // namespace defifundr::server

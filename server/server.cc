@@ -1,0 +1,184 @@
+#include "server/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "db/log.h"
+#include "db/query_catalog.h"
+#include "server/interceptors.h"
+#include "server/kyc_service.h"
+#include "server/otp_service.h"
+#include "server/sessions_service.h"
+#include "server/transactions_service.h"
+#include "server/user_devices_service.h"
+#include "server/users_service.h"
+
+namespace defifundr::server {
+namespace {
+
+constexpr absl::string_view kTables[] = {"users",
+                                        "sessions",
+                                        "kyc",
+                                        "user_device_tokens",
+                                        "otp_verifications",
+                                        "transactions"};
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const ServerConfig& config) {
+  if (config.tls_cert_file.empty() && config.tls_key_file.empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "TLS needs both a certificate file and a key file");
+  }
+  auto cert = ReadFile(config.tls_cert_file);
+  if (!cert.ok()) return cert.status();
+  auto key = ReadFile(config.tls_key_file);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
+    const ServerConfig& config) {
+  std::unique_ptr<DataServer> s(new DataServer());
+  s->health_interval_ = config.health_interval;
+  const db::QueryCatalog& catalog = db::QueryCatalog::Builtin();
+
+  db::pg::PoolOptions pool_options;
+  pool_options.conninfo = config.database_url;
+  pool_options.max_size = config.pool_size;
+  pool_options.on_connect = [&catalog](db::pg::Connection& conn,
+                                       absl::Time deadline) {
+    db::pg::CallOptions options;
+    options.deadline = deadline;
+    return catalog.PrepareAll(conn, options);
+  };
+  s->pool_ = std::make_unique<db::pg::Pool>(std::move(pool_options));
+
+  // Wait for the database (it may still be starting, e.g. in Kubernetes).
+  const absl::Time deadline = absl::Now() + config.startup_timeout;
+  absl::StatusOr<db::pg::PooledConnection> conn =
+      absl::UnavailableError("not tried");
+  while (true) {
+    conn = s->pool_->Acquire(absl::Now() + absl::Seconds(5));
+    if (conn.ok() || conn.status().code() != absl::StatusCode::kUnavailable ||
+        absl::Now() >= deadline) {
+      break;
+    }
+    log::Warning("database not reachable yet; retrying",
+                 {{"error", std::string(conn.status().message())}});
+    absl::SleepFor(absl::Seconds(1));
+  }
+  if (!conn.ok()) return conn.status();
+  db::pg::CallOptions options;
+  options.deadline = absl::Now() + absl::Seconds(30);
+  auto schema = Schema::Load(**conn, catalog, kTables, options);
+  if (!schema.ok()) return schema.status();
+  s->schema_ = *std::move(schema);
+  conn = absl::UnavailableError("released");  // Back to the pool.
+
+  s->db_ = std::make_unique<Database>(*s->pool_, catalog, *s->schema_);
+  std::vector<Binding> bindings;
+  auto add = [&](auto service) {
+    for (Binding& b : service->Bindings()) bindings.push_back(std::move(b));
+    s->services_.push_back(std::move(service));
+  };
+  add(std::make_unique<UserServiceImpl>(*s->db_, config.handler));
+  add(std::make_unique<SessionServiceImpl>(*s->db_, config.handler));
+  add(std::make_unique<KycServiceImpl>(*s->db_, config.handler));
+  add(std::make_unique<UserDeviceServiceImpl>(*s->db_, config.handler));
+  add(std::make_unique<OtpServiceImpl>(*s->db_, config.handler));
+  add(std::make_unique<TransactionServiceImpl>(*s->db_, config.handler));
+  if (absl::Status v = Vet(*s->schema_, catalog, bindings); !v.ok()) return v;
+
+  auto credentials = Credentials(config);
+  if (!credentials.ok()) return credentials.status();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, *credentials, &s->port_);
+  for (auto& service : s->services_) builder.RegisterService(service.get());
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(MakeAccessLogInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config.listen));
+  }
+  // NOT_SERVING until the first successful database check.
+  s->server_->GetHealthCheckService()->SetServingStatus(false);
+  s->health_thread_ = std::thread([raw = s.get()] { raw->HealthLoop(); });
+  log::Info("serving", {{"listen", config.listen},
+                        {"port", absl::StrCat(s->port_)},
+                        {"pool_size", absl::StrCat(config.pool_size)}});
+  return s;
+}
+
+void DataServer::HealthLoop() {
+  bool serving = false;
+  bool first = true;
+  do {
+    db::pg::CallOptions options;
+    options.deadline = absl::Now() + absl::Seconds(2);
+    const absl::Status s = db_->Ping(options);
+    if (s.ok() != serving || first) {
+      serving = s.ok();
+      first = false;
+      server_->GetHealthCheckService()->SetServingStatus(serving);
+      if (serving) {
+        log::Info("health: SERVING");
+      } else {
+        log::Warning("health: NOT_SERVING",
+                     {{"error", std::string(s.message())}});
+      }
+    }
+  } while (!stopping_.WaitForNotificationWithTimeout(health_interval_));
+}
+
+void DataServer::Shutdown(absl::Duration grace) {
+  {
+    absl::MutexLock lock(&shutdown_mu_);
+    if (shut_down_) return;
+    shut_down_ = true;
+  }
+  log::Info("shutting down");
+  stopping_.Notify();
+  if (health_thread_.joinable()) health_thread_.join();
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  server_->Wait();
+  pool_->Close();
+  log::Info("stopped");
+  stopped_.Notify();
+}
+
+void DataServer::Wait() { stopped_.WaitForNotification(); }
+
+DataServer::~DataServer() {
+  if (server_ != nullptr) Shutdown(absl::Seconds(1));
+}
+
+}  // namespace defifundr::server

@@ -1,0 +1,80 @@
+// The DefiFundr data gRPC server: pool, vetted queries, the six table
+// services, gRPC health and reflection, request logging.
+#ifndef DEFIFUNDR_SERVER_SERVER_H_
+#define DEFIFUNDR_SERVER_SERVER_H_
+
+#include <grpcpp/server.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "db/pg/pool.h"
+#include "server/database.h"
+#include "server/table.h"
+
+namespace defifundr::server {
+
+struct ServerConfig {
+  /// libpq URI or key=value string (DATABASE_URL).
+  std::string database_url;
+  /// host:port to listen on (GRPC_LISTEN); port 0 picks a free port.
+  std::string listen = "0.0.0.0:50051";
+  /// Most database connections (DB_POOL_SIZE).
+  int pool_size = 10;
+  HandlerOptions handler;
+  /// How often the health service checks the database.
+  absl::Duration health_interval = absl::Seconds(2);
+  /// How long start-up waits for the database to accept connections.
+  absl::Duration startup_timeout = absl::Seconds(30);
+  /// PEM files for TLS (both or neither); plaintext when empty.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+};
+
+class DataServer {
+ public:
+  /// Connects to the database, prepares and vets every query (failing with
+  /// the bad query's name), then starts serving. UNAVAILABLE if the database
+  /// cannot be reached within startup_timeout; INVALID_ARGUMENT if the
+  /// queries do not match the schema; FAILED_PRECONDITION if the schema is
+  /// not migrated.
+  static absl::StatusOr<std::unique_ptr<DataServer>> Start(
+      const ServerConfig& config);
+  ~DataServer();
+
+  /// The port actually bound (useful with port 0).
+  int port() const { return port_; }
+  /// Stops accepting RPCs, lets in-flight ones finish for up to `grace`
+  /// (then cancels them), stops the health checker and closes the pool.
+  /// Idempotent.
+  void Shutdown(absl::Duration grace = absl::Seconds(10));
+  /// Blocks until Shutdown has completed.
+  void Wait();
+
+  db::pg::Pool& pool() { return *pool_; }
+
+ private:
+  DataServer() = default;
+  void HealthLoop();
+
+  std::unique_ptr<db::pg::Pool> pool_;
+  std::unique_ptr<Schema> schema_;
+  std::unique_ptr<Database> db_;
+  std::vector<std::unique_ptr<grpc::Service>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  absl::Duration health_interval_;
+  std::thread health_thread_;
+  absl::Notification stopping_;
+  absl::Notification stopped_;
+  absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+};
+
+}  // namespace defifundr::server
+
+#endif  // DEFIFUNDR_SERVER_SERVER_H_

@@ -1,0 +1,44 @@
+// SessionService: gRPC handlers for the `sessions` table.
+#ifndef DEFIFUNDR_SERVER_SESSIONS_SERVICE_H_
+#define DEFIFUNDR_SERVER_SESSIONS_SERVICE_H_
+
+#include <vector>
+
+#include "defifundr/data/v1/sessions.grpc.pb.h"
+#include "server/table.h"
+
+namespace defifundr::server {
+
+/// Thread-safe; handlers run on gRPC's synchronous server threads. Status
+/// codes are documented on each RPC in sessions.proto.
+class SessionServiceImpl final : public data::v1::SessionService::Service {
+ public:
+  /// `db` must outlive the service.
+  SessionServiceImpl(Database& db, const HandlerOptions& options);
+
+  grpc::Status CreateSession(grpc::ServerContext* ctx,
+                      const data::v1::CreateSessionRequest* request,
+                      data::v1::Session* response) override;
+  grpc::Status GetSession(grpc::ServerContext* ctx,
+                   const data::v1::GetSessionRequest* request,
+                   data::v1::Session* response) override;
+  grpc::Status UpdateSession(grpc::ServerContext* ctx,
+                      const data::v1::UpdateSessionRequest* request,
+                      data::v1::Session* response) override;
+  grpc::Status DeleteSession(grpc::ServerContext* ctx,
+                      const data::v1::DeleteSessionRequest* request,
+                      google::protobuf::Empty* response) override;
+  grpc::Status ListSessions(grpc::ServerContext* ctx,
+                     const data::v1::ListSessionsRequest* request,
+                     data::v1::ListSessionsResponse* response) override;
+
+  /// The queries these handlers run, for start-up vetting.
+  std::vector<Binding> Bindings() const { return table_.Bindings(); }
+
+ private:
+  Table table_;
+};
+
+}  // namespace defifundr::server
+
+#endif  // DEFIFUNDR_SERVER_SESSIONS_SERVICE_H_

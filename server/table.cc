@@ -1,0 +1,233 @@
+#include "server/table.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "server/page_token.h"
+#include "server/status.h"
+#include "server/validation.h"
+
+namespace defifundr::server {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+namespace {
+
+constexpr absl::string_view kFirstCursorTime = "-infinity";
+constexpr absl::string_view kFirstCursorId = "00000000-0000-0000-0000-000000000000";
+
+const Descriptor* Input(const google::protobuf::ServiceDescriptor* s,
+                        absl::string_view method) {
+  const auto* m = s->FindMethodByName(std::string(method));
+  return m == nullptr ? nullptr : m->input_type();
+}
+
+const Descriptor* Output(const google::protobuf::ServiceDescriptor* s,
+                         absl::string_view method) {
+  const auto* m = s->FindMethodByName(std::string(method));
+  return m == nullptr ? nullptr : m->output_type();
+}
+
+// The repeated field of `container` holding `element` messages.
+const FieldDescriptor* RepeatedOf(const Descriptor* container,
+                                  const Descriptor* element) {
+  for (int i = 0; i < container->field_count(); ++i) {
+    const FieldDescriptor* f = container->field(i);
+    if (f->is_repeated() && f->message_type() == element) return f;
+  }
+  return nullptr;
+}
+
+std::string GetString(const Message& m, absl::string_view name) {
+  const FieldDescriptor* f = m.GetDescriptor()->FindFieldByName(std::string(name));
+  return f == nullptr ? "" : m.GetReflection()->GetString(m, f);
+}
+
+}  // namespace
+
+Table::Table(Database& db, TableSpec spec, HandlerOptions options)
+    : db_(db), spec_(std::move(spec)), options_(options) {
+  resource_ = Output(spec_.service, absl::StrCat("Get", spec_.entity));
+}
+
+const FieldDescriptor* Table::ResourceField(const Descriptor* request) const {
+  for (int i = 0; i < request->field_count(); ++i) {
+    if (request->field(i)->message_type() == resource_) return request->field(i);
+  }
+  return nullptr;
+}
+
+absl::Status Table::CheckId(const Message& message, absl::string_view path) const {
+  if (GetString(message, "id").empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": required"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Table::NotFound(const absl::Status& status, absl::string_view id) const {
+  if (status.code() != absl::StatusCode::kNotFound) return status;
+  return absl::NotFoundError(absl::StrCat(spec_.entity, " ", id, " not found"));
+}
+
+absl::Status Table::DoCreate(grpc::ServerContext* ctx, const Message& request,
+                             Message* response) {
+  const FieldDescriptor* rf = ResourceField(request.GetDescriptor());
+  const std::string prefix = absl::StrCat(rf->name(), ".");
+  const Message& resource = request.GetReflection()->GetMessage(request, rf);
+  const TableMeta* meta = db_.schema().table(spec_.table);
+  if (meta == nullptr) return absl::InternalError("table metadata missing");
+  if (absl::Status s = ValidateColumns(request, "", *meta, nullptr); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateColumns(resource, prefix, *meta, nullptr);
+      !s.ok()) {
+    return s;
+  }
+  const ParamSource sources[] = {{prefix, &resource}, {"", &request}};
+  return db_.FetchOne(CallOptionsFor(ctx, options_.max_rpc_timeout),
+                      absl::StrCat("Create", spec_.entity), sources, response);
+}
+
+grpc::Status Table::Create(grpc::ServerContext* ctx, const Message& request,
+                           Message* response) {
+  return ToGrpcStatus(DoCreate(ctx, request, response));
+}
+
+grpc::Status Table::Get(grpc::ServerContext* ctx, const Message& request,
+                        Message* response) {
+  if (absl::Status s = CheckId(request, "id"); !s.ok()) return ToGrpcStatus(s);
+  const ParamSource sources[] = {{"", &request}};
+  absl::Status s =
+      db_.FetchOne(CallOptionsFor(ctx, options_.max_rpc_timeout),
+                   absl::StrCat("Get", spec_.entity), sources, response);
+  return ToGrpcStatus(NotFound(s, GetString(request, "id")));
+}
+
+absl::Status Table::DoUpdate(grpc::ServerContext* ctx, const Message& request,
+                             Message* response) {
+  const FieldDescriptor* rf = ResourceField(request.GetDescriptor());
+  const std::string prefix = absl::StrCat(rf->name(), ".");
+  const Message& resource = request.GetReflection()->GetMessage(request, rf);
+  if (absl::Status s = CheckId(resource, absl::StrCat(prefix, "id")); !s.ok()) {
+    return s;
+  }
+  const FieldDescriptor* mf = request.GetDescriptor()->FindFieldByName("update_mask");
+  const auto& mask = static_cast<const google::protobuf::FieldMask&>(
+      request.GetReflection()->GetMessage(request, mf));
+  absl::flat_hash_set<absl::string_view> immutable = spec_.immutable;
+  immutable.insert("id");
+  if (absl::Status s = ValidateUpdateMask(mask, resource_, immutable); !s.ok()) {
+    return s;
+  }
+  const TableMeta* meta = db_.schema().table(spec_.table);
+  if (meta == nullptr) return absl::InternalError("table metadata missing");
+  if (absl::Status s = ValidateColumns(resource, prefix, *meta, &mask); !s.ok()) {
+    return s;
+  }
+  const ParamSource sources[] = {{prefix, &resource}, {"", &request}};
+  absl::Status s =
+      db_.FetchOne(CallOptionsFor(ctx, options_.max_rpc_timeout),
+                   absl::StrCat("Update", spec_.entity), sources, response);
+  return NotFound(s, GetString(resource, "id"));
+}
+
+grpc::Status Table::Update(grpc::ServerContext* ctx, const Message& request,
+                           Message* response) {
+  return ToGrpcStatus(DoUpdate(ctx, request, response));
+}
+
+grpc::Status Table::Delete(grpc::ServerContext* ctx, const Message& request,
+                           google::protobuf::Empty* /*response*/) {
+  if (absl::Status s = CheckId(request, "id"); !s.ok()) return ToGrpcStatus(s);
+  const ParamSource sources[] = {{"", &request}};
+  auto n = db_.Execute(CallOptionsFor(ctx, options_.max_rpc_timeout),
+                       absl::StrCat("Delete", spec_.entity), sources);
+  if (!n.ok()) return ToGrpcStatus(n.status());
+  if (*n == 0) return ToGrpcStatus(NotFound(absl::NotFoundError(""), GetString(request, "id")));
+  return grpc::Status::OK;
+}
+
+absl::Status Table::DoList(grpc::ServerContext* ctx, const Message& request,
+                           Message* response) {
+  const Descriptor* rd = request.GetDescriptor();
+  const auto* rr = request.GetReflection();
+  auto size = EffectivePageSize(
+      rr->GetInt32(request, rd->FindFieldByName("page_size")),
+      options_.default_page_size, options_.max_page_size);
+  if (!size.ok()) return size.status();
+  auto cursor = DecodePageToken(request, GetString(request, "page_token"));
+  if (!cursor.ok()) return cursor.status();
+
+  ExtraParams extras;
+  if (cursor->has_value()) {
+    extras["cursor_time"] = db::pg::FormatTimestamp((*cursor)->time);
+    extras["cursor_id"] = (*cursor)->id;
+  } else {
+    extras["cursor_time"] = std::string(kFirstCursorTime);
+    extras["cursor_id"] = std::string(kFirstCursorId);
+  }
+  extras["page_limit"] = absl::StrCat(*size + 1);
+
+  const db::pg::CallOptions options =
+      CallOptionsFor(ctx, options_.max_rpc_timeout);
+  const ParamSource sources[] = {{"", &request}};
+  const FieldDescriptor* items = RepeatedOf(response->GetDescriptor(), resource_);
+  auto rows = db_.FetchMany(options, absl::StrCat("List", spec_.plural), sources,
+                            extras, response, items);
+  if (!rows.ok()) return rows.status();
+  const auto* out = response->GetReflection();
+  if (*rows > *size) {
+    out->RemoveLast(response, items);
+    const Message& last = out->GetRepeatedMessage(*response, items, *size - 1);
+    const FieldDescriptor* tf =
+        resource_->FindFieldByName(spec_.time_column);
+    const auto& ts = static_cast<const google::protobuf::Timestamp&>(
+        last.GetReflection()->GetMessage(last, tf));
+    const Cursor next{absl::FromUnixSeconds(ts.seconds()) +
+                          absl::Nanoseconds(ts.nanos()),
+                      GetString(last, "id")};
+    out->SetString(response, response->GetDescriptor()->FindFieldByName(
+                                 "next_page_token"),
+                   EncodePageToken(request, next));
+  }
+  const FieldDescriptor* want_total = rd->FindFieldByName("include_total_size");
+  if (want_total != nullptr && rr->GetBool(request, want_total)) {
+    if (absl::Status s = db_.FetchOne(options, absl::StrCat("Count", spec_.plural),
+                                      sources, response);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status Table::List(grpc::ServerContext* ctx, const Message& request,
+                         Message* response) {
+  return ToGrpcStatus(DoList(ctx, request, response));
+}
+
+std::vector<Binding> Table::Bindings() const {
+  const auto* s = spec_.service;
+  const std::string& e = spec_.entity;
+  const std::string& p = spec_.plural;
+  std::vector<Binding> b;
+  b.push_back({absl::StrCat("Create", e), resource_,
+               {resource_, Input(s, absl::StrCat("Create", e))}, {}});
+  b.push_back({absl::StrCat("Get", e), resource_,
+               {Input(s, absl::StrCat("Get", e))}, {}});
+  b.push_back({absl::StrCat("Update", e), resource_,
+               {resource_, Input(s, absl::StrCat("Update", e))}, {}});
+  b.push_back({absl::StrCat("Delete", e), nullptr,
+               {Input(s, absl::StrCat("Delete", e))}, {}});
+  b.push_back({absl::StrCat("List", p), resource_,
+               {Input(s, absl::StrCat("List", p))},
+               {"cursor_time", "cursor_id", "page_limit"}});
+  b.push_back({absl::StrCat("Count", p), Output(s, absl::StrCat("List", p)),
+               {Input(s, absl::StrCat("List", p))}, {}});
+  return b;
+}
+
+}  // namespace defifundr::server

@@ -1,0 +1,44 @@
+// UserDeviceService: gRPC handlers for the `user_device_tokens` table.
+#ifndef DEFIFUNDR_SERVER_USER_DEVICES_SERVICE_H_
+#define DEFIFUNDR_SERVER_USER_DEVICES_SERVICE_H_
+
+#include <vector>
+
+#include "defifundr/data/v1/user_devices.grpc.pb.h"
+#include "server/table.h"
+
+namespace defifundr::server {
+
+/// Thread-safe; handlers run on gRPC's synchronous server threads. Status
+/// codes are documented on each RPC in user_devices.proto.
+class UserDeviceServiceImpl final : public data::v1::UserDeviceService::Service {
+ public:
+  /// `db` must outlive the service.
+  UserDeviceServiceImpl(Database& db, const HandlerOptions& options);
+
+  grpc::Status CreateUserDevice(grpc::ServerContext* ctx,
+                      const data::v1::CreateUserDeviceRequest* request,
+                      data::v1::UserDevice* response) override;
+  grpc::Status GetUserDevice(grpc::ServerContext* ctx,
+                   const data::v1::GetUserDeviceRequest* request,
+                   data::v1::UserDevice* response) override;
+  grpc::Status UpdateUserDevice(grpc::ServerContext* ctx,
+                      const data::v1::UpdateUserDeviceRequest* request,
+                      data::v1::UserDevice* response) override;
+  grpc::Status DeleteUserDevice(grpc::ServerContext* ctx,
+                      const data::v1::DeleteUserDeviceRequest* request,
+                      google::protobuf::Empty* response) override;
+  grpc::Status ListUserDevices(grpc::ServerContext* ctx,
+                     const data::v1::ListUserDevicesRequest* request,
+                     data::v1::ListUserDevicesResponse* response) override;
+
+  /// The queries these handlers run, for start-up vetting.
+  std::vector<Binding> Bindings() const { return table_.Bindings(); }
+
+ private:
+  Table table_;
+};
+
+}  // namespace defifundr::server
+
+#endif  // DEFIFUNDR_SERVER_USER_DEVICES_SERVICE_H_

@@ -1,0 +1,128 @@
+#include "server/validation.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace defifundr::server {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+namespace {
+
+constexpr int64_t kMinTimestampSeconds = -62135596800;  // 0001-01-01T00:00:00Z
+constexpr int64_t kMaxTimestampSeconds = 253402300799;  // 9999-12-31T23:59:59Z
+
+size_t CodePoints(absl::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+absl::Status Invalid(absl::string_view prefix, const FieldDescriptor* f,
+                     absl::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(prefix, f->name(), ": ", what));
+}
+
+}  // namespace
+
+absl::Status ValidateColumns(const Message& message, absl::string_view prefix,
+                             const TableMeta& table,
+                             const google::protobuf::FieldMask* mask) {
+  const Reflection* r = message.GetReflection();
+  const google::protobuf::Descriptor* d = message.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    auto col = table.find(f->name());
+    if (col == table.end() || f->is_repeated()) continue;
+    if (mask != nullptr &&
+        std::find(mask->paths().begin(), mask->paths().end(), f->name()) ==
+            mask->paths().end()) {
+      continue;
+    }
+    const ColumnMeta& meta = col->second;
+    const bool required = !meta.nullable && !meta.has_default;
+    const bool present = !f->has_presence() || r->HasField(message, f);
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_STRING: {
+        const std::string& v = r->GetString(message, f);
+        if (required && (!present || v.empty())) {
+          return Invalid(prefix, f, "required");
+        }
+        if (meta.max_length > 0 &&
+            CodePoints(v) > static_cast<size_t>(meta.max_length)) {
+          return Invalid(prefix, f,
+                         absl::StrCat("longer than ", meta.max_length,
+                                      " characters"));
+        }
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_ENUM: {
+        const int v = r->GetEnumValue(message, f);
+        if (f->enum_type()->FindValueByNumber(v) == nullptr) {
+          return Invalid(prefix, f, absl::StrCat("unknown value ", v));
+        }
+        if (required && v == 0) return Invalid(prefix, f, "required");
+        break;
+      }
+      case FieldDescriptor::CPPTYPE_MESSAGE: {
+        if (!r->HasField(message, f)) {
+          if (required) return Invalid(prefix, f, "required");
+          break;
+        }
+        if (f->message_type()->full_name() == "google.protobuf.Timestamp") {
+          const auto& ts = static_cast<const google::protobuf::Timestamp&>(
+              r->GetMessage(message, f));
+          if (ts.seconds() < kMinTimestampSeconds ||
+              ts.seconds() > kMaxTimestampSeconds || ts.nanos() < 0 ||
+              ts.nanos() > 999999999) {
+            return Invalid(prefix, f, "timestamp out of range");
+          }
+        }
+        break;
+      }
+      default:
+        if (required && !present) return Invalid(prefix, f, "required");
+        break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateUpdateMask(
+    const google::protobuf::FieldMask& mask,
+    const google::protobuf::Descriptor* resource,
+    const absl::flat_hash_set<absl::string_view>& immutable) {
+  if (mask.paths().empty()) {
+    return absl::InvalidArgumentError(
+        "update_mask: must name at least one field (AIP-134)");
+  }
+  for (const std::string& path : mask.paths()) {
+    if (resource->FindFieldByName(path) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "update_mask: ", resource->name(), " has no field \"", path, "\""));
+    }
+    if (immutable.contains(path)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: field \"", path, "\" cannot be updated"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> EffectivePageSize(int32_t page_size, int default_size,
+                                      int max_size) {
+  if (page_size < 0) {
+    return absl::InvalidArgumentError("page_size: must not be negative");
+  }
+  if (page_size == 0) return default_size;
+  return std::min(static_cast<int>(page_size), max_size);
+}
+
+}  // namespace defifundr::server

@@ -1,0 +1,45 @@
+// Request validation driven by the live schema (information_schema): a
+// field's column says whether it is required, how long it may be, and so on.
+// Pure functions; every error is INVALID_ARGUMENT naming the field path.
+#ifndef DEFIFUNDR_SERVER_VALIDATION_H_
+#define DEFIFUNDR_SERVER_VALIDATION_H_
+
+#include <google/protobuf/field_mask.pb.h>
+#include <google/protobuf/message.h>
+
+#include "absl/strings/string_view.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "server/schema.h"
+
+namespace defifundr::server {
+
+/// Checks the fields of `message` that are columns of `table`, naming them
+/// `<prefix><field>` in errors. With `mask` non-null only the masked fields
+/// are checked (an update); otherwise all (a create). Rules:
+///  - a column that is NOT NULL without a default is required: a non-empty
+///    string, a non-zero enum, a set timestamp, a present optional;
+///  - varchar(n): at most n characters (Unicode code points, as PostgreSQL
+///    counts them);
+///  - enums: a value the enum defines (proto3 enums accept any number);
+///  - timestamps: within 0001-01-01..9999-12-31, nanos in [0, 1e9).
+absl::Status ValidateColumns(const google::protobuf::Message& message,
+                             absl::string_view prefix, const TableMeta& table,
+                             const google::protobuf::FieldMask* mask);
+
+/// Checks an update_mask (AIP-134) against the resource type: non-empty,
+/// every path a field of `resource`, none of them in `immutable`.
+absl::Status ValidateUpdateMask(
+    const google::protobuf::FieldMask& mask,
+    const google::protobuf::Descriptor* resource,
+    const absl::flat_hash_set<absl::string_view>& immutable);
+
+/// page_size per AIP-158: negative is INVALID_ARGUMENT; 0 means
+/// `default_size`; above `max_size` is clamped. Returns the rows to fetch.
+absl::StatusOr<int> EffectivePageSize(int32_t page_size, int default_size,
+                                      int max_size);
+
+}  // namespace defifundr::server
+
+#endif  // DEFIFUNDR_SERVER_VALIDATION_H_
