@@ -27,6 +27,13 @@ std::string Field(const PGresult* res, int code) {
   return v ? std::string(v) : std::string();
 }
 
+// Routes libpq notices (e.g. a FATAL termination notice on an idle
+// connection) to the log instead of stderr.
+void LogNotice(void* /*arg*/, const char* message) {
+  log::Debug("postgres notice",
+             {{"message", std::string(absl::StripTrailingAsciiWhitespace(message))}});
+}
+
 }  // namespace
 
 absl::Status StatusFromPgResult(const PGresult* res, PGconn* conn) {
@@ -55,6 +62,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   PGconn* conn = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return absl::ResourceExhaustedError("out of memory");
   std::unique_ptr<Connection> c(new Connection(conn));
+  PQsetNoticeProcessor(conn, &LogNotice, nullptr);
   if (PQstatus(conn) == CONNECTION_BAD) {
     return c->ConnectionError("connect");
   }
@@ -108,17 +116,25 @@ bool Connection::IsIdle() const {
 
 bool Connection::CheckAlive() {
   if (IsBroken()) return false;
-  pollfd pfd{};
-  pfd.fd = PQsocket(conn_);
-  pfd.events = POLLIN;
-  if (poll(&pfd, 1, 0) > 0) {
-    // An idle connection has nothing to read unless the server is saying
-    // goodbye (or sent an asynchronous notice): read it and look.
+  // An idle connection has nothing to read unless the server is saying
+  // goodbye (a FATAL notice, then end of file, after pg_terminate_backend or
+  // a shutdown) or sent an asynchronous notice. Read until nothing is left:
+  // end of file marks the connection bad.
+  for (int i = 0; i < 8; ++i) {
+    pollfd pfd{};
+    pfd.fd = PQsocket(conn_);
+    pfd.events = POLLIN;
+    if (pfd.fd < 0 || poll(&pfd, 1, 0) <= 0) break;
     if (PQconsumeInput(conn_) == 0) {
       broken_ = true;
       return false;
     }
-    while (PGresult* r = PQgetResult(conn_)) PQclear(r);
+    while (!PQisBusy(conn_)) {
+      PGresult* r = PQgetResult(conn_);
+      if (r == nullptr) break;
+      PQclear(r);
+    }
+    if (IsBroken()) return false;
   }
   return !IsBroken();
 }

@@ -1,0 +1,228 @@
+// End to end: the defifundr-data executable as a user runs it, called
+// through the client library's generated stubs and a reflection client.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client/client.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_database.h"
+
+namespace defifundr {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs the binary with `args` and DATABASE_URL=`url`, output to `log`.
+pid_t Spawn(const std::vector<std::string>& args, const std::string& url,
+            const std::string& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    setenv("DATABASE_URL", url.c_str(), 1);
+    setenv("GRPC_LISTEN", "127.0.0.1:0", 1);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(DEFIFUNDR_DATA_BINARY));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(DEFIFUNDR_DATA_BINARY, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int WaitExit(pid_t pid, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  int status = 0;
+  while (absl::Now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
+// Runs a CLI command to completion; returns its exit code and output.
+int RunCli(const std::vector<std::string>& args, const std::string& url,
+        std::string* output) {
+  const std::string log = absl::StrCat(::testing::TempDir(), "/cli-", getpid(), ".log");
+  const int code = WaitExit(Spawn(args, url, log), absl::Seconds(60));
+  *output = ReadAll(log);
+  return code;
+}
+
+TEST(CliTest, MigrateUpOnEmptyDatabaseThenStatusListsEveryVersion) {
+  auto db = testing::TestDatabase::Create(/*migrated=*/false);
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::string out;
+  ASSERT_EQ(RunCli({"migrate", "up"}, (*db)->url(), &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr("OK   00001_create_extension_uuid.sql"));
+  EXPECT_THAT(out, HasSubstr("goose: successfully migrated database to version:"));
+  ASSERT_EQ(RunCli({"migrate", "status"}, (*db)->url(), &out), 0) << out;
+  const int files = std::stoi((*db)->Scalar(
+      "SELECT count(*) FROM goose_db_version WHERE version_id > 0"));
+  EXPECT_GE(files, 13);
+  int listed = 0;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" -- ") == std::string::npos) continue;
+    ++listed;
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("Pending"))) << line;
+  }
+  EXPECT_EQ(listed, files);
+  ASSERT_EQ(RunCli({"seed", "--seed_users=20"}, (*db)->url(), &out), 0) << out;
+  EXPECT_EQ((*db)->Scalar("SELECT count(*) FROM users"), "20");
+  EXPECT_EQ(RunCli({"vet"}, (*db)->url(), &out), 0) << out;
+  EXPECT_EQ(RunCli({"no-such-command"}, (*db)->url(), &out), 2);
+}
+
+TEST(CliTest, VetFailsNamingTheQueryOnADriftedSchema) {
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  (*db)->Exec("ALTER TABLE transactions RENAME COLUMN tx_hash TO tx_hash_old");
+  std::string out;
+  EXPECT_EQ(RunCli({"vet"}, (*db)->url(), &out), 1);
+  EXPECT_THAT(out, HasSubstr("query CreateTransaction"));
+}
+
+class ServeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = testing::TestDatabase::Create();
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    log_ = absl::StrCat(::testing::TempDir(), "/serve-", getpid(), ".log");
+    pid_ = Spawn({"serve"}, db_->url(), log_);
+    // The log names the port it bound (GRPC_LISTEN port 0 = any free port).
+    const std::regex port_re("port=([0-9]+)");
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    std::smatch m;
+    while (absl::Now() < deadline) {
+      const std::string text = ReadAll(log_);
+      if (std::regex_search(text, m, port_re)) {
+        port_ = std::stoi(m[1]);
+        break;
+      }
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    ASSERT_GT(port_, 0) << ReadAll(log_);
+    client::ClientOptions options;
+    options.target = absl::StrCat("127.0.0.1:", port_);
+    client_ = std::make_unique<client::Client>(options);
+  }
+  void TearDown() override {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      WaitExit(pid_, absl::Seconds(15));
+    }
+  }
+  grpc::health::v1::HealthCheckResponse::ServingStatus Health() {
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    auto ctx = client_->NewContext();
+    if (!client_->health().Check(ctx.get(), req, &resp).ok()) {
+      return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+    }
+    return resp.status();
+  }
+
+  std::unique_ptr<testing::TestDatabase> db_;
+  std::string log_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::unique_ptr<client::Client> client_;
+};
+
+TEST_F(ServeTest, HealthIsServingAndStubsWork) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (Health() != grpc::health::v1::HealthCheckResponse::SERVING &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(Health(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  data::v1::CreateUserRequest create;
+  create.mutable_user()->set_email("e2e@example.com");
+  create.mutable_user()->set_account_type(data::v1::ACCOUNT_TYPE_PERSONAL);
+  create.mutable_user()->set_personal_account_type(
+      data::v1::PERSONAL_ACCOUNT_TYPE_CONTRACTOR);
+  create.mutable_user()->set_first_name("End");
+  create.mutable_user()->set_last_name("ToEnd");
+  create.mutable_user()->set_nationality("Ghana");
+  data::v1::User user;
+  auto ctx = client_->NewContext();
+  ASSERT_TRUE(client_->users().CreateUser(ctx.get(), create, &user).ok());
+  data::v1::ListUsersRequest list;
+  data::v1::ListUsersResponse page;
+  ctx = client_->NewContext();
+  ASSERT_TRUE(client_->users().ListUsers(ctx.get(), list, &page).ok());
+  ASSERT_EQ(page.users_size(), 1);
+  EXPECT_EQ(page.users(0).id(), user.id());
+  EXPECT_EQ(page.users(0).email(), "e2e@example.com");
+}
+
+TEST_F(ServeTest, ReflectionListsTheSixServicesAndTheirDescriptors) {
+  auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(client_->channel());
+  auto ctx = client_->NewContext();
+  auto stream = stub->ServerReflectionInfo(ctx.get());
+  grpc::reflection::v1alpha::ServerReflectionRequest req;
+  req.set_list_services("*");
+  ASSERT_TRUE(stream->Write(req));
+  grpc::reflection::v1alpha::ServerReflectionResponse resp;
+  ASSERT_TRUE(stream->Read(&resp));
+  std::vector<std::string> names;
+  for (const auto& s : resp.list_services_response().service()) names.push_back(s.name());
+  EXPECT_THAT(names, ::testing::IsSupersetOf({
+                         "defifundr.data.v1.UserService",
+                         "defifundr.data.v1.SessionService",
+                         "defifundr.data.v1.KycService",
+                         "defifundr.data.v1.UserDeviceService",
+                         "defifundr.data.v1.OtpService",
+                         "defifundr.data.v1.TransactionService",
+                         "grpc.health.v1.Health",
+                     }));
+  req.set_file_containing_symbol("defifundr.data.v1.OtpService");
+  ASSERT_TRUE(stream->Write(req));
+  ASSERT_TRUE(stream->Read(&resp));
+  ASSERT_GT(resp.file_descriptor_response().file_descriptor_proto_size(), 0);
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(resp.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.name(), "defifundr/data/v1/otp.proto");
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+TEST_F(ServeTest, SigtermShutsDownCleanly) {
+  ASSERT_EQ(kill(pid_, SIGTERM), 0);
+  EXPECT_EQ(WaitExit(pid_, absl::Seconds(15)), 0);
+  pid_ = -1;
+  const std::string log = ReadAll(log_);
+  EXPECT_THAT(log, HasSubstr("shutting down"));
+  EXPECT_THAT(log, HasSubstr("stopped"));
+}
+
+}  // namespace
+}  // namespace defifundr
