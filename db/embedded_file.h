@@ -8,7 +8,8 @@ namespace defifundr::db {
 
 /// One file embedded at build time. Both views point at static storage.
 struct EmbeddedFile {
-  absl::string_view name;      ///< Base name, e.g. "00001_create_extension_uuid.sql".
+  absl::string_view
+      name;  ///< Base name, e.g. "00001_create_extension_uuid.sql".
   absl::string_view contents;  ///< The file's bytes, exactly as on disk.
 };
 

@@ -32,7 +32,8 @@ absl::string_view SeverityName(Severity s) {
 bool NeedsQuotes(absl::string_view v) {
   if (v.empty()) return true;
   for (char c : v) {
-    if (c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20)
+    if (c == ' ' || c == '"' || c == '=' ||
+        static_cast<unsigned char>(c) < 0x20)
       return true;
   }
   return false;
@@ -100,8 +101,8 @@ void Write(Severity severity, absl::string_view message,
     if (severity < g_min) return;
     format = g_format;
   }
-  const std::string time =
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(), absl::UTCTimeZone());
+  const std::string time = absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", absl::Now(),
+                                            absl::UTCTimeZone());
   std::string line;
   if (format == Format::kJson) {
     absl::StrAppend(&line, "{\"time\":\"", time, "\",\"level\":\"",

@@ -19,7 +19,8 @@ namespace {
 bool IsIdentStart(char c) { return absl::ascii_isalpha(c) || c == '_'; }
 bool IsIdentChar(char c) { return absl::ascii_isalnum(c) || c == '_'; }
 
-absl::Status ParseError(absl::string_view file, int line, absl::string_view what) {
+absl::Status ParseError(absl::string_view file, int line,
+                        absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(file, ":", line, ": ", what));
 }
 
@@ -33,11 +34,22 @@ std::string QueryCatalog::RewriteParams(absl::string_view sql,
   const size_t n = sql.size();
   while (i < n) {
     const char c = sql[i];
-    if (c == '\'' || c == '"') {  // 'literal' or "identifier"; '' escapes.
-      size_t j = i + 1;
+    const bool escape_string = (c == 'E' || c == 'e') && i + 1 < n &&
+                               sql[i + 1] == '\'' &&
+                               (i == 0 || !IsIdentChar(sql[i - 1]));
+    if (c == '\'' || c == '"' || escape_string) {
+      // 'literal', "identifier" ('' and "" escape the quote) or E'...' where
+      // a backslash escapes the next character.
+      const size_t open = escape_string ? i + 1 : i;
+      const char quote = sql[open];
+      size_t j = open + 1;
       while (j < n) {
-        if (sql[j] == c) {
-          if (j + 1 < n && sql[j + 1] == c) {
+        if (escape_string && sql[j] == '\\') {
+          j += 2;
+          continue;
+        }
+        if (sql[j] == quote) {
+          if (j + 1 < n && sql[j + 1] == quote) {
             j += 2;
             continue;
           }
@@ -54,8 +66,20 @@ std::string QueryCatalog::RewriteParams(absl::string_view sql,
       absl::StrAppend(&out, sql.substr(i, j - i));
       i = j;
     } else if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
-      size_t j = sql.find("*/", i + 2);
-      j = (j == absl::string_view::npos) ? n : j + 2;
+      // Block comments nest in PostgreSQL.
+      size_t j = i + 2;
+      int depth = 1;
+      while (j < n && depth > 0) {
+        if (sql[j] == '/' && j + 1 < n && sql[j + 1] == '*') {
+          ++depth;
+          j += 2;
+        } else if (sql[j] == '*' && j + 1 < n && sql[j + 1] == '/') {
+          --depth;
+          j += 2;
+        } else {
+          ++j;
+        }
+      }
       absl::StrAppend(&out, sql.substr(i, j - i));
       i = j;
     } else if (c == '$' && i + 1 < n &&
@@ -116,8 +140,9 @@ absl::StatusOr<QueryCatalog> QueryCatalog::Parse(
         std::vector<absl::string_view> parts =
             absl::StrSplit(rest, ' ', absl::SkipWhitespace());
         if (parts.size() != 2 || parts[1].empty() || parts[1][0] != ':') {
-          return ParseError(file.name, static_cast<int>(i + 1),
-                            "expected `-- name: <Name> :one|:many|:exec|:execrows`");
+          return ParseError(
+              file.name, static_cast<int>(i + 1),
+              "expected `-- name: <Name> :one|:many|:exec|:execrows`");
         }
         Statement st;
         st.name = std::string(parts[0]);
@@ -136,8 +161,9 @@ absl::StatusOr<QueryCatalog> QueryCatalog::Parse(
                             absl::StrCat("unknown kind ", parts[1]));
         }
         if (catalog.by_name_.contains(st.name)) {
-          return ParseError(file.name, st.line,
-                            absl::StrCat("query ", st.name, " is defined twice"));
+          return ParseError(
+              file.name, st.line,
+              absl::StrCat("query ", st.name, " is defined twice"));
         }
         catalog.by_name_[st.name] = catalog.statements_.size();
         catalog.statements_.push_back(std::move(st));
@@ -184,9 +210,9 @@ absl::Status QueryCatalog::PrepareAll(pg::Connection& conn,
           s.code() == absl::StatusCode::kDeadlineExceeded) {
         return s;
       }
-      return absl::InvalidArgumentError(absl::StrCat(
-          "query ", st.name, " (", st.file, ":", st.line,
-          ") does not prepare: ", s.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("query ", st.name, " (", st.file, ":", st.line,
+                       ") does not prepare: ", s.message()));
     }
   }
   return absl::OkStatus();

@@ -12,12 +12,12 @@
 
 #include <span>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "db/embedded_file.h"
 #include "db/pg/connection.h"
 
@@ -26,12 +26,12 @@ namespace defifundr::db {
 enum class Cardinality { kOne, kMany, kExec, kExecRows };
 
 struct Statement {
-  std::string name;         ///< e.g. "GetUser"; also the prepared name.
-  Cardinality cardinality;  ///< From the header's suffix.
-  std::string sql;          ///< With `$n` placeholders.
+  std::string name;                 ///< e.g. "GetUser"; also the prepared name.
+  Cardinality cardinality;          ///< From the header's suffix.
+  std::string sql;                  ///< With `$n` placeholders.
   std::vector<std::string> params;  ///< params[i] is the name of `$i+1`.
-  std::string file;         ///< Source file base name.
-  int line = 0;             ///< 1-based line of the `-- name:` header.
+  std::string file;                 ///< Source file base name.
+  int line = 0;                     ///< 1-based line of the `-- name:` header.
 };
 
 class QueryCatalog {
@@ -39,7 +39,8 @@ class QueryCatalog {
   /// Parses every file. INVALID_ARGUMENT naming file and line for a
   /// malformed header, an unknown suffix, an empty statement, or a name used
   /// twice.
-  static absl::StatusOr<QueryCatalog> Parse(std::span<const EmbeddedFile> files);
+  static absl::StatusOr<QueryCatalog> Parse(
+      std::span<const EmbeddedFile> files);
 
   /// The statements compiled from db/queries/ into this binary.
   static const QueryCatalog& Builtin();

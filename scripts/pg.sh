@@ -7,11 +7,12 @@
 # Data lives in .dev/pg under the repository (or DEFIFUNDR_PG_DIR). As root,
 # the server runs as the `postgres` user (initdb refuses root); when the
 # repository is not reachable by that user, the data goes to /tmp instead.
-# Port: DEFIFUNDR_PG_PORT (default 55432), on 127.0.0.1 only.
+# Port: DEFIFUNDR_PG_PORT, else the first free port from 55432 up (remembered
+# in .dev/pg.port), on 127.0.0.1 only.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PORT="${DEFIFUNDR_PG_PORT:-55432}"
+PORT="${DEFIFUNDR_PG_PORT:-}"
 BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 DIR="${DEFIFUNDR_PG_DIR:-$ROOT/.dev/pg}"
 
@@ -35,6 +36,16 @@ resolve_dir() {
 
 running() { [ -f "$DIR/data/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; }
 
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pick_port() {
+  [ -n "$PORT" ] && return
+  if [ -f "$ROOT/.dev/pg.port" ]; then PORT="$(cat "$ROOT/.dev/pg.port")"; return; fi
+  PORT=55432
+  while port_busy "$PORT"; do PORT=$((PORT + 1)); done
+  echo "$PORT" > "$ROOT/.dev/pg.port"
+}
+
 url() { echo "postgresql://postgres@127.0.0.1:${PORT}/${1:-defifundr}?sslmode=disable"; }
 
 cmd="${1:-start}"
@@ -42,6 +53,7 @@ mkdir -p "$ROOT/.dev"
 if [ -f "$ROOT/.dev/pg.location" ] && [ -z "${DEFIFUNDR_PG_DIR:-}" ]; then
   DIR="$(cat "$ROOT/.dev/pg.location")"
 fi
+pick_port
 case "$cmd" in
   start)
     resolve_dir
@@ -67,7 +79,7 @@ case "$cmd" in
     ;;
   wipe)
     if [ -d "$DIR/data" ] && running; then as_pg "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null; fi
-    rm -rf "$DIR" "$ROOT/.dev/pg.location"
+    rm -rf "$DIR" "$ROOT/.dev/pg.location" "$ROOT/.dev/pg.port"
     ;;
   *)
     echo "usage: scripts/pg.sh start|stop|url [DB]|wipe" >&2; exit 2 ;;

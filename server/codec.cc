@@ -45,16 +45,21 @@ bool IsFieldMask(const FieldDescriptor* f) {
 }
 
 bool IsInet(absl::string_view text) {
-  std::string addr(text.substr(0, text.find('/')));
+  const size_t slash = text.find('/');
+  const std::string addr(text.substr(0, slash));
   unsigned char buf[16];
-  if (inet_pton(AF_INET, addr.c_str(), buf) != 1 &&
-      inet_pton(AF_INET6, addr.c_str(), buf) != 1) {
+  int max_bits;
+  if (inet_pton(AF_INET, addr.c_str(), buf) == 1) {
+    max_bits = 32;
+  } else if (inet_pton(AF_INET6, addr.c_str(), buf) == 1) {
+    max_bits = 128;
+  } else {
     return false;
   }
-  if (size_t slash = text.find('/'); slash != absl::string_view::npos) {
+  if (slash != absl::string_view::npos) {
     int bits;
     if (!absl::SimpleAtoi(text.substr(slash + 1), &bits) || bits < 0 ||
-        bits > 128) {
+        bits > max_bits) {
       return false;
     }
   }
@@ -186,14 +191,14 @@ absl::Status DecodeRow(const db::pg::Result& result, int row_index,
     const absl::string_view column = result.column_name(c);
     const FieldDescriptor* f = d->FindFieldByName(std::string(column));
     if (f == nullptr) {
-      return absl::InternalError(absl::StrCat(
-          "column ", column, " has no field in ", d->full_name()));
+      return absl::InternalError(
+          absl::StrCat("column ", column, " has no field in ", d->full_name()));
     }
     if (row.IsNull(c)) {
       if (!f->has_presence()) {
-        return absl::InternalError(absl::StrCat(
-            "column ", column, " is NULL but ", d->full_name(), ".",
-            f->name(), " cannot be absent"));
+        return absl::InternalError(
+            absl::StrCat("column ", column, " is NULL but ", d->full_name(),
+                         ".", f->name(), " cannot be absent"));
       }
       r->ClearField(message, f);
       continue;
@@ -224,9 +229,9 @@ absl::Status DecodeRow(const db::pg::Result& result, int row_index,
       case FieldDescriptor::CPPTYPE_ENUM: {
         const EnumValueDescriptor* v = EnumValueFromDb(f->enum_type(), text);
         if (v == nullptr) {
-          return absl::InternalError(absl::StrCat(
-              "column ", column, " holds \"", text, "\", which ",
-              f->enum_type()->full_name(), " has no value for"));
+          return absl::InternalError(
+              absl::StrCat("column ", column, " holds \"", text, "\", which ",
+                           f->enum_type()->full_name(), " has no value for"));
         }
         r->SetEnum(message, f, v);
         break;
@@ -244,8 +249,8 @@ absl::Status DecodeRow(const db::pg::Result& result, int row_index,
         const int64_t seconds =
             absl::ToInt64Seconds(absl::Floor(since, absl::Seconds(1)));
         ts->set_seconds(seconds);
-        ts->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(
-            since - absl::Seconds(seconds))));
+        ts->set_nanos(static_cast<int32_t>(
+            absl::ToInt64Nanoseconds(since - absl::Seconds(seconds))));
         break;
       }
       default:

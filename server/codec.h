@@ -19,12 +19,12 @@
 
 #include <span>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "db/pg/connection.h"
 #include "db/pg/result.h"
 #include "db/query_catalog.h"

@@ -13,13 +13,23 @@ namespace defifundr::server {
 namespace {
 
 absl::string_view CodeName(grpc::StatusCode code) {
-  static constexpr absl::string_view kNames[] = {
-      "OK",           "CANCELLED",          "UNKNOWN",
-      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED",     "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",          "UNAVAILABLE",
-      "DATA_LOSS",    "UNAUTHENTICATED"};
+  static constexpr absl::string_view kNames[] = {"OK",
+                                                 "CANCELLED",
+                                                 "UNKNOWN",
+                                                 "INVALID_ARGUMENT",
+                                                 "DEADLINE_EXCEEDED",
+                                                 "NOT_FOUND",
+                                                 "ALREADY_EXISTS",
+                                                 "PERMISSION_DENIED",
+                                                 "RESOURCE_EXHAUSTED",
+                                                 "FAILED_PRECONDITION",
+                                                 "ABORTED",
+                                                 "OUT_OF_RANGE",
+                                                 "UNIMPLEMENTED",
+                                                 "INTERNAL",
+                                                 "UNAVAILABLE",
+                                                 "DATA_LOSS",
+                                                 "UNAUTHENTICATED"};
   const int i = static_cast<int>(code);
   return (i >= 0 && i < 17) ? kNames[i] : "UNKNOWN";
 }
@@ -29,15 +39,17 @@ class AccessLog : public grpc::experimental::Interceptor {
   explicit AccessLog(grpc::experimental::ServerRpcInfo* info)
       : info_(info), start_(absl::Now()) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     using grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
-      const auto severity = status.error_code() == grpc::StatusCode::INTERNAL ||
-                                    status.error_code() == grpc::StatusCode::UNKNOWN
-                                ? log::Severity::kError
-                                : log::Severity::kInfo;
+      const auto severity =
+          status.error_code() == grpc::StatusCode::INTERNAL ||
+                  status.error_code() == grpc::StatusCode::UNKNOWN
+              ? log::Severity::kError
+              : log::Severity::kInfo;
       log::Write(severity, "rpc",
                  {{"method", std::string(info_->method())},
                   {"code", std::string(CodeName(status.error_code()))},

@@ -80,7 +80,8 @@ constexpr char kUsage[] =
     "commands:\n"
     "  serve                    serve the gRPC API\n"
     "  migrate <command>        up | up-by-one | up-to VERSION | down |\n"
-    "                           down-to VERSION | redo | reset | status | version\n"
+    "                           down-to VERSION | redo | reset | status | "
+    "version\n"
     "  seed                     load deterministic sample data\n"
     "  vet                      check every query against the live schema\n";
 
@@ -101,11 +102,11 @@ int Migrate(const std::vector<char*>& args) {
     return 2;
   }
   const std::string command = args[2];
-  auto migrations = absl::GetFlag(FLAGS_migrations_dir).empty()
-                        ? db::migrate::ParseMigrations(
-                              db::migrate::BuiltinMigrationFiles())
-                        : db::migrate::LoadMigrationsFromDir(
-                              absl::GetFlag(FLAGS_migrations_dir));
+  auto migrations =
+      absl::GetFlag(FLAGS_migrations_dir).empty()
+          ? db::migrate::ParseMigrations(db::migrate::BuiltinMigrationFiles())
+          : db::migrate::LoadMigrationsFromDir(
+                absl::GetFlag(FLAGS_migrations_dir));
   if (!migrations.ok()) return Fail(migrations.status());
   auto conn = Connect();
   if (!conn.ok()) return Fail(conn.status());

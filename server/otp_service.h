@@ -17,20 +17,20 @@ class OtpServiceImpl final : public data::v1::OtpService::Service {
   OtpServiceImpl(Database& db, const HandlerOptions& options);
 
   grpc::Status CreateOtp(grpc::ServerContext* ctx,
-                      const data::v1::CreateOtpRequest* request,
-                      data::v1::Otp* response) override;
+                         const data::v1::CreateOtpRequest* request,
+                         data::v1::Otp* response) override;
   grpc::Status GetOtp(grpc::ServerContext* ctx,
-                   const data::v1::GetOtpRequest* request,
-                   data::v1::Otp* response) override;
-  grpc::Status UpdateOtp(grpc::ServerContext* ctx,
-                      const data::v1::UpdateOtpRequest* request,
+                      const data::v1::GetOtpRequest* request,
                       data::v1::Otp* response) override;
+  grpc::Status UpdateOtp(grpc::ServerContext* ctx,
+                         const data::v1::UpdateOtpRequest* request,
+                         data::v1::Otp* response) override;
   grpc::Status DeleteOtp(grpc::ServerContext* ctx,
-                      const data::v1::DeleteOtpRequest* request,
-                      google::protobuf::Empty* response) override;
+                         const data::v1::DeleteOtpRequest* request,
+                         google::protobuf::Empty* response) override;
   grpc::Status ListOtps(grpc::ServerContext* ctx,
-                     const data::v1::ListOtpsRequest* request,
-                     data::v1::ListOtpsResponse* response) override;
+                        const data::v1::ListOtpsRequest* request,
+                        data::v1::ListOtpsResponse* response) override;
 
   /// The queries these handlers run, for start-up vetting.
   std::vector<Binding> Bindings() const { return table_.Bindings(); }

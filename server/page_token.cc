@@ -84,7 +84,8 @@ std::string EncodePageToken(const google::protobuf::Message& request,
   data::internal::PageCursor pc;
   pc.set_filter_fingerprint(FilterFingerprint(request));
   const absl::Duration since = cursor.time - absl::UnixEpoch();
-  const int64_t seconds = absl::ToInt64Seconds(absl::Floor(since, absl::Seconds(1)));
+  const int64_t seconds =
+      absl::ToInt64Seconds(absl::Floor(since, absl::Seconds(1)));
   pc.set_after_seconds(seconds);
   pc.set_after_nanos(static_cast<int32_t>(
       absl::ToInt64Nanoseconds(since - absl::Seconds(seconds))));

@@ -19,7 +19,8 @@ absl::StatusOr<std::unique_ptr<Schema>> Schema::Load(
     auto d = conn.Describe(st.name, options);
     if (!d.ok()) return d.status();
     StatementInfo info;
-    for (int i = 0; i < d->params(); ++i) info.param_types.push_back(d->param_type(i));
+    for (int i = 0; i < d->params(); ++i)
+      info.param_types.push_back(d->param_type(i));
     for (int c = 0; c < d->columns(); ++c) {
       info.columns.push_back({std::string(d->column_name(c)), d->column_type(c),
                               d->column_table(c), d->column_table_column(c)});
@@ -61,7 +62,8 @@ absl::StatusOr<std::unique_ptr<Schema>> Schema::Load(
   }
 
   const db::Statement* enums = catalog.Find("ListEnumTypes");
-  if (enums == nullptr) return absl::InternalError("query ListEnumTypes missing");
+  if (enums == nullptr)
+    return absl::InternalError("query ListEnumTypes missing");
   auto e = conn.ExecPrepared(enums->name, {}, options);
   if (!e.ok()) return e.status();
   for (int i = 0; i < e->rows(); ++i) {
@@ -98,8 +100,8 @@ absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
       problems.push_back(absl::StrCat("query ", b.statement, ": not defined"));
       continue;
     }
-    const std::string where = absl::StrCat("query ", st->name, " (", st->file,
-                                           ":", st->line, ")");
+    const std::string where =
+        absl::StrCat("query ", st->name, " (", st->file, ":", st->line, ")");
     if (b.result != nullptr) {
       for (const ResultColumn& col : info->columns) {
         const FieldDescriptor* f = b.result->FindFieldByName(col.name);
@@ -110,25 +112,24 @@ absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
           continue;
         }
         if (!ColumnFitsField(col.type, f, schema.IsEnumType(col.type))) {
-          problems.push_back(absl::StrCat(where, ": column ", col.name,
-                                          " (type oid ", col.type,
-                                          ") does not fit field ",
-                                          f->full_name()));
+          problems.push_back(
+              absl::StrCat(where, ": column ", col.name, " (type oid ",
+                           col.type, ") does not fit field ", f->full_name()));
         }
         // Only table columns are checked: an expression's nullability is
         // unknown, and DecodeRow rejects a NULL there at run time.
         if (col.table != 0 && schema.MaybeNull(col) && !f->has_presence()) {
-          problems.push_back(absl::StrCat(where, ": column ", col.name,
-                                          " is nullable but field ",
-                                          f->full_name(),
-                                          " has no presence (make it optional)"));
+          problems.push_back(absl::StrCat(
+              where, ": column ", col.name, " is nullable but field ",
+              f->full_name(), " has no presence (make it optional)"));
         }
       }
     } else if (!info->columns.empty()) {
       problems.push_back(absl::StrCat(where, ": returns rows nobody reads"));
     }
     for (const std::string& p : st->params) {
-      bool found = std::find(b.extras.begin(), b.extras.end(), p) != b.extras.end();
+      bool found =
+          std::find(b.extras.begin(), b.extras.end(), p) != b.extras.end();
       for (const auto* d : b.sources) {
         if (!found && d->FindFieldByName(p) != nullptr) found = true;
       }
@@ -139,9 +140,9 @@ absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
     }
   }
   if (problems.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "queries do not match the schema or the API:\n  ",
-      absl::StrJoin(problems, "\n  ")));
+  return absl::InvalidArgumentError(
+      absl::StrCat("queries do not match the schema or the API:\n  ",
+                   absl::StrJoin(problems, "\n  ")));
 }
 
 }  // namespace defifundr::server

@@ -10,13 +10,13 @@
 #include <memory>
 #include <span>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "db/pg/connection.h"
 #include "db/query_catalog.h"
 
@@ -24,10 +24,10 @@ namespace defifundr::server {
 
 /// One column of a table (information_schema.columns).
 struct ColumnMeta {
-  std::string udt_name;     ///< e.g. "varchar", "uuid", "otp_purpose".
+  std::string udt_name;  ///< e.g. "varchar", "uuid", "otp_purpose".
   bool nullable = true;
   bool has_default = false;
-  int max_length = 0;       ///< varchar(n) limit in characters; 0 = none.
+  int max_length = 0;  ///< varchar(n) limit in characters; 0 = none.
 };
 /// Column name -> metadata.
 using TableMeta = absl::flat_hash_map<std::string, ColumnMeta>;

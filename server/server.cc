@@ -23,12 +23,9 @@
 namespace defifundr::server {
 namespace {
 
-constexpr absl::string_view kTables[] = {"users",
-                                        "sessions",
-                                        "kyc",
-                                        "user_device_tokens",
-                                        "otp_verifications",
-                                        "transactions"};
+constexpr absl::string_view kTables[] = {
+    "users",       "sessions", "kyc", "user_device_tokens", "otp_verifications",
+    "transactions"};
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -119,7 +116,8 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, *credentials, &s->port_);
   for (auto& service : s->services_) builder.RegisterService(service.get());
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(MakeAccessLogInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));

@@ -17,20 +17,20 @@ class SessionServiceImpl final : public data::v1::SessionService::Service {
   SessionServiceImpl(Database& db, const HandlerOptions& options);
 
   grpc::Status CreateSession(grpc::ServerContext* ctx,
-                      const data::v1::CreateSessionRequest* request,
-                      data::v1::Session* response) override;
+                             const data::v1::CreateSessionRequest* request,
+                             data::v1::Session* response) override;
   grpc::Status GetSession(grpc::ServerContext* ctx,
-                   const data::v1::GetSessionRequest* request,
-                   data::v1::Session* response) override;
+                          const data::v1::GetSessionRequest* request,
+                          data::v1::Session* response) override;
   grpc::Status UpdateSession(grpc::ServerContext* ctx,
-                      const data::v1::UpdateSessionRequest* request,
-                      data::v1::Session* response) override;
+                             const data::v1::UpdateSessionRequest* request,
+                             data::v1::Session* response) override;
   grpc::Status DeleteSession(grpc::ServerContext* ctx,
-                      const data::v1::DeleteSessionRequest* request,
-                      google::protobuf::Empty* response) override;
+                             const data::v1::DeleteSessionRequest* request,
+                             google::protobuf::Empty* response) override;
   grpc::Status ListSessions(grpc::ServerContext* ctx,
-                     const data::v1::ListSessionsRequest* request,
-                     data::v1::ListSessionsResponse* response) override;
+                            const data::v1::ListSessionsRequest* request,
+                            data::v1::ListSessionsResponse* response) override;
 
   /// The queries these handlers run, for start-up vetting.
   std::vector<Binding> Bindings() const { return table_.Bindings(); }

@@ -17,7 +17,8 @@ using google::protobuf::Message;
 namespace {
 
 constexpr absl::string_view kFirstCursorTime = "-infinity";
-constexpr absl::string_view kFirstCursorId = "00000000-0000-0000-0000-000000000000";
+constexpr absl::string_view kFirstCursorId =
+    "00000000-0000-0000-0000-000000000000";
 
 const Descriptor* Input(const google::protobuf::ServiceDescriptor* s,
                         absl::string_view method) {
@@ -42,7 +43,8 @@ const FieldDescriptor* RepeatedOf(const Descriptor* container,
 }
 
 std::string GetString(const Message& m, absl::string_view name) {
-  const FieldDescriptor* f = m.GetDescriptor()->FindFieldByName(std::string(name));
+  const FieldDescriptor* f =
+      m.GetDescriptor()->FindFieldByName(std::string(name));
   return f == nullptr ? "" : m.GetReflection()->GetString(m, f);
 }
 
@@ -55,19 +57,22 @@ Table::Table(Database& db, TableSpec spec, HandlerOptions options)
 
 const FieldDescriptor* Table::ResourceField(const Descriptor* request) const {
   for (int i = 0; i < request->field_count(); ++i) {
-    if (request->field(i)->message_type() == resource_) return request->field(i);
+    if (request->field(i)->message_type() == resource_)
+      return request->field(i);
   }
   return nullptr;
 }
 
-absl::Status Table::CheckId(const Message& message, absl::string_view path) const {
+absl::Status Table::CheckId(const Message& message,
+                            absl::string_view path) const {
   if (GetString(message, "id").empty()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": required"));
   }
   return absl::OkStatus();
 }
 
-absl::Status Table::NotFound(const absl::Status& status, absl::string_view id) const {
+absl::Status Table::NotFound(const absl::Status& status,
+                             absl::string_view id) const {
   if (status.code() != absl::StatusCode::kNotFound) return status;
   return absl::NotFoundError(absl::StrCat(spec_.entity, " ", id, " not found"));
 }
@@ -114,17 +119,20 @@ absl::Status Table::DoUpdate(grpc::ServerContext* ctx, const Message& request,
   if (absl::Status s = CheckId(resource, absl::StrCat(prefix, "id")); !s.ok()) {
     return s;
   }
-  const FieldDescriptor* mf = request.GetDescriptor()->FindFieldByName("update_mask");
+  const FieldDescriptor* mf =
+      request.GetDescriptor()->FindFieldByName("update_mask");
   const auto& mask = static_cast<const google::protobuf::FieldMask&>(
       request.GetReflection()->GetMessage(request, mf));
   absl::flat_hash_set<absl::string_view> immutable = spec_.immutable;
   immutable.insert("id");
-  if (absl::Status s = ValidateUpdateMask(mask, resource_, immutable); !s.ok()) {
+  if (absl::Status s = ValidateUpdateMask(mask, resource_, immutable);
+      !s.ok()) {
     return s;
   }
   const TableMeta* meta = db_.schema().table(spec_.table);
   if (meta == nullptr) return absl::InternalError("table metadata missing");
-  if (absl::Status s = ValidateColumns(resource, prefix, *meta, &mask); !s.ok()) {
+  if (absl::Status s = ValidateColumns(resource, prefix, *meta, &mask);
+      !s.ok()) {
     return s;
   }
   const ParamSource sources[] = {{prefix, &resource}, {"", &request}};
@@ -146,7 +154,9 @@ grpc::Status Table::Delete(grpc::ServerContext* ctx, const Message& request,
   auto n = db_.Execute(CallOptionsFor(ctx, options_.max_rpc_timeout),
                        absl::StrCat("Delete", spec_.entity), sources);
   if (!n.ok()) return ToGrpcStatus(n.status());
-  if (*n == 0) return ToGrpcStatus(NotFound(absl::NotFoundError(""), GetString(request, "id")));
+  if (*n == 0)
+    return ToGrpcStatus(
+        NotFound(absl::NotFoundError(""), GetString(request, "id")));
   return grpc::Status::OK;
 }
 
@@ -154,9 +164,9 @@ absl::Status Table::DoList(grpc::ServerContext* ctx, const Message& request,
                            Message* response) {
   const Descriptor* rd = request.GetDescriptor();
   const auto* rr = request.GetReflection();
-  auto size = EffectivePageSize(
-      rr->GetInt32(request, rd->FindFieldByName("page_size")),
-      options_.default_page_size, options_.max_page_size);
+  auto size =
+      EffectivePageSize(rr->GetInt32(request, rd->FindFieldByName("page_size")),
+                        options_.default_page_size, options_.max_page_size);
   if (!size.ok()) return size.status();
   auto cursor = DecodePageToken(request, GetString(request, "page_token"));
   if (!cursor.ok()) return cursor.status();
@@ -174,29 +184,29 @@ absl::Status Table::DoList(grpc::ServerContext* ctx, const Message& request,
   const db::pg::CallOptions options =
       CallOptionsFor(ctx, options_.max_rpc_timeout);
   const ParamSource sources[] = {{"", &request}};
-  const FieldDescriptor* items = RepeatedOf(response->GetDescriptor(), resource_);
-  auto rows = db_.FetchMany(options, absl::StrCat("List", spec_.plural), sources,
-                            extras, response, items);
+  const FieldDescriptor* items =
+      RepeatedOf(response->GetDescriptor(), resource_);
+  auto rows = db_.FetchMany(options, absl::StrCat("List", spec_.plural),
+                            sources, extras, response, items);
   if (!rows.ok()) return rows.status();
   const auto* out = response->GetReflection();
   if (*rows > *size) {
     out->RemoveLast(response, items);
     const Message& last = out->GetRepeatedMessage(*response, items, *size - 1);
-    const FieldDescriptor* tf =
-        resource_->FindFieldByName(spec_.time_column);
+    const FieldDescriptor* tf = resource_->FindFieldByName(spec_.time_column);
     const auto& ts = static_cast<const google::protobuf::Timestamp&>(
         last.GetReflection()->GetMessage(last, tf));
-    const Cursor next{absl::FromUnixSeconds(ts.seconds()) +
-                          absl::Nanoseconds(ts.nanos()),
-                      GetString(last, "id")};
-    out->SetString(response, response->GetDescriptor()->FindFieldByName(
-                                 "next_page_token"),
-                   EncodePageToken(request, next));
+    const Cursor next{
+        absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos()),
+        GetString(last, "id")};
+    out->SetString(
+        response, response->GetDescriptor()->FindFieldByName("next_page_token"),
+        EncodePageToken(request, next));
   }
   const FieldDescriptor* want_total = rd->FindFieldByName("include_total_size");
   if (want_total != nullptr && rr->GetBool(request, want_total)) {
-    if (absl::Status s = db_.FetchOne(options, absl::StrCat("Count", spec_.plural),
-                                      sources, response);
+    if (absl::Status s = db_.FetchOne(
+            options, absl::StrCat("Count", spec_.plural), sources, response);
         !s.ok()) {
       return s;
     }
@@ -214,19 +224,30 @@ std::vector<Binding> Table::Bindings() const {
   const std::string& e = spec_.entity;
   const std::string& p = spec_.plural;
   std::vector<Binding> b;
-  b.push_back({absl::StrCat("Create", e), resource_,
-               {resource_, Input(s, absl::StrCat("Create", e))}, {}});
-  b.push_back({absl::StrCat("Get", e), resource_,
-               {Input(s, absl::StrCat("Get", e))}, {}});
-  b.push_back({absl::StrCat("Update", e), resource_,
-               {resource_, Input(s, absl::StrCat("Update", e))}, {}});
-  b.push_back({absl::StrCat("Delete", e), nullptr,
-               {Input(s, absl::StrCat("Delete", e))}, {}});
-  b.push_back({absl::StrCat("List", p), resource_,
+  b.push_back({absl::StrCat("Create", e),
+               resource_,
+               {resource_, Input(s, absl::StrCat("Create", e))},
+               {}});
+  b.push_back({absl::StrCat("Get", e),
+               resource_,
+               {Input(s, absl::StrCat("Get", e))},
+               {}});
+  b.push_back({absl::StrCat("Update", e),
+               resource_,
+               {resource_, Input(s, absl::StrCat("Update", e))},
+               {}});
+  b.push_back({absl::StrCat("Delete", e),
+               nullptr,
+               {Input(s, absl::StrCat("Delete", e))},
+               {}});
+  b.push_back({absl::StrCat("List", p),
+               resource_,
                {Input(s, absl::StrCat("List", p))},
                {"cursor_time", "cursor_id", "page_limit"}});
-  b.push_back({absl::StrCat("Count", p), Output(s, absl::StrCat("List", p)),
-               {Input(s, absl::StrCat("List", p))}, {}});
+  b.push_back({absl::StrCat("Count", p),
+               Output(s, absl::StrCat("List", p)),
+               {Input(s, absl::StrCat("List", p))},
+               {}});
   return b;
 }
 

@@ -13,11 +13,11 @@
 #include <grpcpp/support/status.h>
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/database.h"
 #include "server/schema.h"
@@ -35,10 +35,10 @@ struct HandlerOptions {
 struct TableSpec {
   /// The service, e.g. UserService::descriptor().
   const google::protobuf::ServiceDescriptor* service;
-  std::string entity;        ///< Singular method suffix: "User".
-  std::string plural;        ///< Plural method suffix: "Users".
-  std::string table;         ///< PostgreSQL table: "users".
-  std::string time_column;   ///< Keyset sort column: "created_at".
+  std::string entity;       ///< Singular method suffix: "User".
+  std::string plural;       ///< Plural method suffix: "Users".
+  std::string table;        ///< PostgreSQL table: "users".
+  std::string time_column;  ///< Keyset sort column: "created_at".
   /// Resource fields an update_mask may not name.
   absl::flat_hash_set<absl::string_view> immutable;
 };
@@ -92,8 +92,7 @@ class Table {
                       google::protobuf::Message* response);
   absl::Status CheckId(const google::protobuf::Message& message,
                        absl::string_view path) const;
-  absl::Status NotFound(const absl::Status& status,
-                        absl::string_view id) const;
+  absl::Status NotFound(const absl::Status& status, absl::string_view id) const;
 
   Database& db_;
   TableSpec spec_;

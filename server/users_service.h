@@ -17,20 +17,20 @@ class UserServiceImpl final : public data::v1::UserService::Service {
   UserServiceImpl(Database& db, const HandlerOptions& options);
 
   grpc::Status CreateUser(grpc::ServerContext* ctx,
-                      const data::v1::CreateUserRequest* request,
-                      data::v1::User* response) override;
+                          const data::v1::CreateUserRequest* request,
+                          data::v1::User* response) override;
   grpc::Status GetUser(grpc::ServerContext* ctx,
-                   const data::v1::GetUserRequest* request,
-                   data::v1::User* response) override;
+                       const data::v1::GetUserRequest* request,
+                       data::v1::User* response) override;
   grpc::Status UpdateUser(grpc::ServerContext* ctx,
-                      const data::v1::UpdateUserRequest* request,
-                      data::v1::User* response) override;
+                          const data::v1::UpdateUserRequest* request,
+                          data::v1::User* response) override;
   grpc::Status DeleteUser(grpc::ServerContext* ctx,
-                      const data::v1::DeleteUserRequest* request,
-                      google::protobuf::Empty* response) override;
+                          const data::v1::DeleteUserRequest* request,
+                          google::protobuf::Empty* response) override;
   grpc::Status ListUsers(grpc::ServerContext* ctx,
-                     const data::v1::ListUsersRequest* request,
-                     data::v1::ListUsersResponse* response) override;
+                         const data::v1::ListUsersRequest* request,
+                         data::v1::ListUsersResponse* response) override;
 
   /// The queries these handlers run, for start-up vetting.
   std::vector<Binding> Bindings() const { return table_.Bindings(); }

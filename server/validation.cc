@@ -41,9 +41,8 @@ absl::Status ValidateColumns(const Message& message, absl::string_view prefix,
     const FieldDescriptor* f = d->field(i);
     auto col = table.find(f->name());
     if (col == table.end() || f->is_repeated()) continue;
-    if (mask != nullptr &&
-        std::find(mask->paths().begin(), mask->paths().end(), f->name()) ==
-            mask->paths().end()) {
+    if (mask != nullptr && std::find(mask->paths().begin(), mask->paths().end(),
+                                     f->name()) == mask->paths().end()) {
       continue;
     }
     const ColumnMeta& meta = col->second;
@@ -57,9 +56,9 @@ absl::Status ValidateColumns(const Message& message, absl::string_view prefix,
         }
         if (meta.max_length > 0 &&
             CodePoints(v) > static_cast<size_t>(meta.max_length)) {
-          return Invalid(prefix, f,
-                         absl::StrCat("longer than ", meta.max_length,
-                                      " characters"));
+          return Invalid(
+              prefix, f,
+              absl::StrCat("longer than ", meta.max_length, " characters"));
         }
         break;
       }

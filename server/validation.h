@@ -7,10 +7,9 @@
 #include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/message.h>
 
-#include "absl/strings/string_view.h"
-
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "server/schema.h"
 
 namespace defifundr::server {

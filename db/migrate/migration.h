@@ -13,10 +13,10 @@
 #include <cstdint>
 #include <span>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "db/embedded_file.h"
 
 namespace defifundr::db::migrate {
@@ -27,8 +27,8 @@ struct SqlStatement {
 };
 
 struct Migration {
-  int64_t version = 0;       ///< The file name's numeric prefix.
-  std::string file;          ///< Base name, e.g. "00002_create_users_table.sql".
+  int64_t version = 0;  ///< The file name's numeric prefix.
+  std::string file;     ///< Base name, e.g. "00002_create_users_table.sql".
   std::vector<SqlStatement> up;
   std::vector<SqlStatement> down;
   bool no_transaction = false;  ///< `-- +goose NO TRANSACTION` present.

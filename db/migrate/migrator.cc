@@ -38,7 +38,8 @@ absl::Status Migrator::Lock() {
   const absl::Time deadline = absl::Now() + options_.lock_timeout;
   const std::vector<pg::Param> params = {absl::StrCat(kMigrationLockId)};
   while (true) {
-    auto r = conn_.ExecParams("SELECT pg_try_advisory_lock($1::bigint)", params);
+    auto r =
+        conn_.ExecParams("SELECT pg_try_advisory_lock($1::bigint)", params);
     if (!r.ok()) return r.status();
     auto row = r->SingleRow();
     if (!row.ok()) return row.status();
@@ -68,11 +69,12 @@ absl::Status Migrator::EnsureVersionTable() {
   auto exists = row->Get<bool>(0);
   if (!exists.ok()) return exists.status();
   if (*exists) return absl::OkStatus();
-  auto tx = pg::Transaction::Begin(conn_, pg::IsolationLevel::kReadCommitted, {});
+  auto tx =
+      pg::Transaction::Begin(conn_, pg::IsolationLevel::kReadCommitted, {});
   if (!tx.ok()) return tx.status();
   if (auto c = conn_.Exec(kCreateVersionTable); !c.ok()) return c.status();
-  if (auto c = conn_.Exec(
-          "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true)");
+  if (auto c = conn_.Exec("INSERT INTO goose_db_version (version_id, "
+                          "is_applied) VALUES (0, true)");
       !c.ok()) {
     return c.status();
   }
@@ -98,8 +100,9 @@ absl::StatusOr<std::vector<Migrator::Applied>> Migrator::ListApplied() {
     decided[*version] = *is_applied;
     if (*is_applied) applied.push_back({*version, tstamp->value_or("")});
   }
-  std::sort(applied.begin(), applied.end(),
-            [](const Applied& a, const Applied& b) { return a.version < b.version; });
+  std::sort(
+      applied.begin(), applied.end(),
+      [](const Applied& a, const Applied& b) { return a.version < b.version; });
   return applied;
 }
 
@@ -117,27 +120,28 @@ absl::Status Migrator::Apply(const Migration& m, bool up) {
       }
     }
     const std::vector<pg::Param> params = {absl::StrCat(m.version)};
-    auto r = up ? conn_.ExecParams(
-                      "INSERT INTO goose_db_version (version_id, is_applied) "
-                      "VALUES ($1::bigint, true)",
-                      params)
-                : conn_.ExecParams(
-                      "DELETE FROM goose_db_version WHERE version_id = $1::bigint",
-                      params);
+    auto r =
+        up ? conn_.ExecParams(
+                 "INSERT INTO goose_db_version (version_id, is_applied) "
+                 "VALUES ($1::bigint, true)",
+                 params)
+           : conn_.ExecParams(
+                 "DELETE FROM goose_db_version WHERE version_id = $1::bigint",
+                 params);
     return r.status();
   };
   absl::Status status;
   if (m.no_transaction) {
     status = run_all();
   } else {
-    auto tx = pg::Transaction::Begin(conn_, pg::IsolationLevel::kReadCommitted, {});
+    auto tx =
+        pg::Transaction::Begin(conn_, pg::IsolationLevel::kReadCommitted, {});
     if (!tx.ok()) return tx.status();
     status = run_all();
     if (status.ok()) status = tx->Commit({});
   }
   if (!status.ok()) return status;
-  Print(absl::StrCat("OK   ", m.file, " (", Millis(absl::Now() - start),
-                     ")"));
+  Print(absl::StrCat("OK   ", m.file, " (", Millis(absl::Now() - start), ")"));
   return absl::OkStatus();
 }
 
@@ -177,7 +181,8 @@ absl::Status Migrator::UpImpl(std::optional<int64_t> to, int max_count) {
     ++done;
   }
   if (done == 0) {
-    Print(absl::StrCat("goose: no migrations to run. current version: ", current));
+    Print(absl::StrCat("goose: no migrations to run. current version: ",
+                       current));
   } else {
     Print(absl::StrCat("goose: successfully migrated database to version: ",
                        current));
@@ -195,11 +200,12 @@ absl::Status Migrator::DownImpl(int64_t to, int max_count) {
   for (auto it = applied->rbegin(); it != applied->rend(); ++it) {
     if (it->version <= to) break;
     if (max_count > 0 && done >= max_count) break;
-    auto m = std::find_if(migrations_.begin(), migrations_.end(),
-                          [&](const Migration& x) { return x.version == it->version; });
+    auto m = std::find_if(
+        migrations_.begin(), migrations_.end(),
+        [&](const Migration& x) { return x.version == it->version; });
     if (m == migrations_.end()) {
-      return absl::NotFoundError(absl::StrCat(
-          "applied version ", it->version, " has no migration file"));
+      return absl::NotFoundError(absl::StrCat("applied version ", it->version,
+                                              " has no migration file"));
     }
     if (absl::Status s = Apply(*m, /*up=*/false); !s.ok()) return s;
     ++done;

@@ -2,9 +2,8 @@
 
 #include <poll.h>
 
-#include <cerrno>
-
 #include <algorithm>
+#include <cerrno>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -30,8 +29,9 @@ std::string Field(const PGresult* res, int code) {
 // Routes libpq notices (e.g. a FATAL termination notice on an idle
 // connection) to the log instead of stderr.
 void LogNotice(void* /*arg*/, const char* message) {
-  log::Debug("postgres notice",
-             {{"message", std::string(absl::StripTrailingAsciiWhitespace(message))}});
+  log::Debug(
+      "postgres notice",
+      {{"message", std::string(absl::StripTrailingAsciiWhitespace(message))}});
 }
 
 }  // namespace
@@ -50,7 +50,8 @@ absl::Status StatusFromPgResult(const PGresult* res, PGconn* conn) {
   if (report.message.empty() && conn != nullptr) {
     report.message = PQerrorMessage(conn);
   }
-  report.message = std::string(absl::StripTrailingAsciiWhitespace(report.message));
+  report.message =
+      std::string(absl::StripTrailingAsciiWhitespace(report.message));
   return StatusFromReport(report);
 }
 
@@ -78,10 +79,12 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     }
     st = PQconnectPoll(conn);
   }
-  if (PQsetnonblocking(conn, 1) != 0) return c->ConnectionError("setnonblocking");
+  if (PQsetnonblocking(conn, 1) != 0)
+    return c->ConnectionError("setnonblocking");
   CallOptions options;
   options.deadline = deadline;
-  auto set = c->Exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'", options);
+  auto set =
+      c->Exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'", options);
   if (!set.ok()) return set.status();
   return c;
 }
@@ -102,7 +105,8 @@ bool Connection::Wait(bool for_write, absl::Time until) {
   pfd.events = for_write ? POLLOUT : POLLIN;
   const absl::Duration left =
       std::clamp(until - absl::Now(), absl::ZeroDuration(), kPollSlice);
-  const int rc = poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)));
+  const int rc =
+      poll(&pfd, 1, static_cast<int>(absl::ToInt64Milliseconds(left)));
   return rc >= 0 || errno == EINTR;
 }
 
@@ -176,12 +180,12 @@ absl::StatusOr<Result> Connection::Await(const CallOptions& options) {
       if (!interrupted.has_value()) {
         const bool cancelled = options.cancelled && options.cancelled();
         if (cancelled || absl::Now() >= options.deadline) {
-          interrupted = cancelled
-                            ? absl::CancelledError("the call was cancelled; "
-                                                   "its statement was cancelled")
-                            : absl::DeadlineExceededError(
-                                  "deadline passed; the statement was "
-                                  "cancelled");
+          interrupted = cancelled ? absl::CancelledError(
+                                        "the call was cancelled; "
+                                        "its statement was cancelled")
+                                  : absl::DeadlineExceededError(
+                                        "deadline passed; the statement was "
+                                        "cancelled");
           if (!Cancel().ok()) {
             broken_ = true;
             return *interrupted;

@@ -15,11 +15,11 @@
 #include <optional>
 #include <span>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "db/pg/result.h"
 

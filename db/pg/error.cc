@@ -52,9 +52,9 @@ absl::Status StatusFromReport(const ErrorReport& r) {
       message = absl::StrCat("row is still referenced by ", r.table,
                              " (constraint ", r.constraint, ")");
     } else {
-      message = absl::StrCat("referenced row does not exist: (", columns,
-                             ") of ", r.table, " (constraint ", r.constraint,
-                             ")");
+      message =
+          absl::StrCat("referenced row does not exist: (", columns, ") of ",
+                       r.table, " (constraint ", r.constraint, ")");
     }
   } else if (r.sqlstate.empty()) {
     message = absl::StrCat("database connection failed: ", r.message);
@@ -64,7 +64,9 @@ absl::Status StatusFromReport(const ErrorReport& r) {
       absl::StrAppend(&message, " (constraint ", r.constraint, ")");
     }
   }
-  absl::Status status(code, absl::StrCat(message, r.sqlstate.empty() ? "" : " [SQLSTATE ", r.sqlstate, r.sqlstate.empty() ? "" : "]"));
+  absl::Status status(
+      code, absl::StrCat(message, r.sqlstate.empty() ? "" : " [SQLSTATE ",
+                         r.sqlstate, r.sqlstate.empty() ? "" : "]"));
   status.SetPayload(kSqlStatePayload, absl::Cord(r.sqlstate));
   return status;
 }

@@ -7,9 +7,9 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace defifundr::db::pg {
 
@@ -27,13 +27,13 @@ struct ErrorReport {
 };
 
 /// Maps an error report to a status:
-///   "" (no SQLSTATE: connection lost), class 08, 53, 57P01-57P03 -> UNAVAILABLE
-///   23505 unique_violation, 23P01 exclusion_violation      -> ALREADY_EXISTS
-///   23503 foreign_key_violation                            -> FAILED_PRECONDITION
-///   class 22 data exception, 23502, 23514 check_violation  -> INVALID_ARGUMENT
-///   40001 serialization_failure, 40P01 deadlock, 55P03     -> ABORTED
-///   57014 query_canceled                                   -> DEADLINE_EXCEEDED
-///   anything else (42 syntax, XX internal, ...)            -> INTERNAL
+///   "" (no SQLSTATE: connection lost), class 08, 53, 57P01-57P03 ->
+///   UNAVAILABLE 23505 unique_violation, 23P01 exclusion_violation      ->
+///   ALREADY_EXISTS 23503 foreign_key_violation                            ->
+///   FAILED_PRECONDITION class 22 data exception, 23502, 23514 check_violation
+///   -> INVALID_ARGUMENT 40001 serialization_failure, 40P01 deadlock, 55P03 ->
+///   ABORTED 57014 query_canceled                                   ->
+///   DEADLINE_EXCEEDED anything else (42 syntax, XX internal, ...) -> INTERNAL
 /// The message names the constraint and, for 23505/23503, its columns, e.g.
 /// `duplicate key (lower(email::text)) violates users_email_lower_key`.
 /// The SQLSTATE rides along as a payload (see SqlStateOf).

@@ -103,9 +103,10 @@ void Pool::Release(std::unique_ptr<Connection> conn) {
     if (!reusable) ++discarded_;
   }
   if (!reusable) {
-    log::Info("closed a pooled connection that was broken or inside a "
-              "transaction",
-              {{"backend_pid", absl::StrCat(conn->backend_pid())}});
+    log::Info(
+        "closed a pooled connection that was broken or inside a "
+        "transaction",
+        {{"backend_pid", absl::StrCat(conn->backend_pid())}});
   }
   conn.reset();  // Closes outside the lock.
 }

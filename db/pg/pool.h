@@ -72,7 +72,7 @@ class Pool {
 
   struct Stats {
     int max_size = 0;
-    int open = 0;     ///< Idle + in use.
+    int open = 0;  ///< Idle + in use.
     int in_use = 0;
     int64_t opened = 0;     ///< Connections opened over the pool's life.
     int64_t discarded = 0;  ///< Closed because broken or not idle.

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace defifundr::db::pg {
 
@@ -14,7 +15,7 @@ bool Row::IsNull(int col) const {
 absl::string_view Row::Text(int col) const {
   const PGresult* r = result_->get();
   return absl::string_view(PQgetvalue(r, index_, col),
-                          static_cast<size_t>(PQgetlength(r, index_, col)));
+                           static_cast<size_t>(PQgetlength(r, index_, col)));
 }
 
 namespace {
@@ -108,8 +109,7 @@ int64_t Result::affected_rows() const {
 absl::StatusOr<Row> Result::SingleRow() const {
   if (rows() == 0) return absl::NotFoundError("no row");
   if (rows() > 1) {
-    return absl::InternalError(
-        absl::StrCat("expected one row, got ", rows()));
+    return absl::InternalError(absl::StrCat("expected one row, got ", rows()));
   }
   return Row(this, 0);
 }
@@ -179,12 +179,24 @@ absl::StatusOr<absl::Time> ParseTimestamp(absl::string_view text) {
   }
   if (pos != text.size()) return Bad("timestamptz", text);
   const absl::CivilSecond civil(year, month, day, hour, minute, second);
+  // CivilSecond normalizes (Feb 30 -> Mar 2): out-of-range fields are errors.
+  if (civil.year() != year || civil.month() != month || civil.day() != day ||
+      civil.hour() != hour || civil.minute() != minute ||
+      civil.second() != second) {
+    return Bad("timestamptz", text);
+  }
   return absl::FromCivil(civil, absl::UTCTimeZone()) -
          absl::Seconds(offset_seconds) + absl::Microseconds(micros);
 }
 
 std::string FormatTimestamp(absl::Time t) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
+  // Four-digit years even below 1000: PostgreSQL reads "1-01-01" as 2001.
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  const absl::CivilSecond c = absl::ToCivilSecond(t, utc);
+  const int64_t micros = absl::ToInt64Microseconds(t - absl::FromCivil(c, utc));
+  return absl::StrFormat("%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", c.year(),
+                         c.month(), c.day(), c.hour(), c.minute(), c.second(),
+                         micros);
 }
 
 }  // namespace defifundr::db::pg

@@ -12,10 +12,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace defifundr::db::pg {
@@ -55,12 +55,16 @@ class Result {
 
   int rows() const { return res_ ? PQntuples(res_.get()) : 0; }
   int columns() const { return res_ ? PQnfields(res_.get()) : 0; }
-  absl::string_view column_name(int col) const { return PQfname(res_.get(), col); }
+  absl::string_view column_name(int col) const {
+    return PQfname(res_.get(), col);
+  }
   /// The column's type OID (pg_type.oid).
   Oid column_type(int col) const { return PQftype(res_.get(), col); }
   /// The table and 1-based column a result column comes from; 0 if none.
   Oid column_table(int col) const { return PQftable(res_.get(), col); }
-  int column_table_column(int col) const { return PQftablecol(res_.get(), col); }
+  int column_table_column(int col) const {
+    return PQftablecol(res_.get(), col);
+  }
   /// Index of the column named `name`, or -1.
   int column_index(absl::string_view name) const;
   /// Rows affected by INSERT/UPDATE/DELETE (PQcmdTuples); 0 for others.

@@ -3,12 +3,12 @@
 #include <array>
 #include <random>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "db/pg/transaction.h"
@@ -20,27 +20,26 @@ using pg::Connection;
 namespace {
 
 constexpr absl::string_view kFirstNames[] = {
-    "Ada",    "Chidi",  "Emeka",  "Fatima", "Grace",  "Ibrahim", "Jide",
-    "Kemi",   "Lola",   "Musa",   "Ngozi",  "Olu",    "Segun",   "Tolu",
-    "Uche",   "Yemi",   "Zainab", "Amara",  "Bola",   "Dayo",    "Efe",
-    "Funke",  "Hassan", "Ife",    "Kunle",  "Maria",  "Noah",    "Sofia",
-    "Lucas",  "Emma",   "Liam",   "Mia"};
+    "Ada",    "Chidi", "Emeka", "Fatima", "Grace", "Ibrahim", "Jide",   "Kemi",
+    "Lola",   "Musa",  "Ngozi", "Olu",    "Segun", "Tolu",    "Uche",   "Yemi",
+    "Zainab", "Amara", "Bola",  "Dayo",   "Efe",   "Funke",   "Hassan", "Ife",
+    "Kunle",  "Maria", "Noah",  "Sofia",  "Lucas", "Emma",    "Liam",   "Mia"};
 constexpr absl::string_view kLastNames[] = {
-    "Adeyemi", "Okafor",  "Balogun", "Eze",     "Ibrahim", "Mohammed",
-    "Okonkwo", "Adebayo", "Nwosu",   "Bello",   "Afolabi", "Obi",
-    "Garcia",  "Smith",   "Müller",  "Rossi",   "Dubois",  "Silva",
-    "Kowalski", "Tanaka", "Mensah",  "Owusu",   "Kamau",   "Diallo"};
+    "Adeyemi",  "Okafor",  "Balogun", "Eze",   "Ibrahim", "Mohammed",
+    "Okonkwo",  "Adebayo", "Nwosu",   "Bello", "Afolabi", "Obi",
+    "Garcia",   "Smith",   "Müller",  "Rossi", "Dubois",  "Silva",
+    "Kowalski", "Tanaka",  "Mensah",  "Owusu", "Kamau",   "Diallo"};
 constexpr absl::string_view kCountries[] = {
-    "Nigeria", "Ghana",   "Kenya",  "South Africa", "United Kingdom",
-    "Germany", "Brazil",  "India",  "United States", "Canada",
-    "France",  "Portugal"};
+    "Nigeria",        "Ghana",   "Kenya",  "South Africa",
+    "United Kingdom", "Germany", "Brazil", "India",
+    "United States",  "Canada",  "France", "Portugal"};
 constexpr absl::string_view kJobRoles[] = {
     "Software Engineer", "Product Designer", "Data Analyst", "Accountant",
     "Marketing Lead",    "Consultant",       "Writer",       "DevOps Engineer"};
 constexpr absl::string_view kEmployment[] = {"full_time", "part_time",
-                                            "contract", "freelance"};
+                                             "contract", "freelance"};
 constexpr absl::string_view kPersonalTypes[] = {"contractor", "freelancer",
-                                               "employee"};
+                                                "employee"};
 constexpr absl::string_view kGenders[] = {"female", "male", "non_binary"};
 constexpr absl::string_view kLoginTypes[] = {"email", "google", "web3auth"};
 constexpr absl::string_view kAgents[] = {
@@ -51,15 +50,15 @@ constexpr absl::string_view kAgents[] = {
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0 Safari/537.36"};
 constexpr absl::string_view kPlatforms[] = {"ios", "android", "web"};
 constexpr absl::string_view kModels[] = {"iPhone 15", "Pixel 8", "Galaxy S24",
-                                        "MacBook Pro", "ThinkPad X1"};
+                                         "MacBook Pro", "ThinkPad X1"};
 constexpr absl::string_view kKycTypes[] = {"passport", "national_id",
-                                          "drivers_license", "bvn"};
+                                           "drivers_license", "bvn"};
 constexpr absl::string_view kKycStatus[] = {"pending", "approved", "rejected"};
 constexpr absl::string_view kPurposes[] = {
-    "email_verification", "password_reset",   "phone_verification",
-    "account_recovery",   "two_factor_auth",  "login_confirmation"};
+    "email_verification", "password_reset",  "phone_verification",
+    "account_recovery",   "two_factor_auth", "login_confirmation"};
 constexpr absl::string_view kTxStatus[] = {"created", "pending", "not_found",
-                                          "failed", "confirmed"};
+                                           "failed", "confirmed"};
 
 // The generator: std::mt19937_64 is fully specified by the standard, and
 // every draw below maps its raw output by hand (the standard distributions
@@ -69,7 +68,9 @@ class Rng {
  public:
   explicit Rng(uint64_t seed) : engine_(seed) {}
   uint64_t Next() { return engine_(); }
-  int Below(int n) { return static_cast<int>(Next() % static_cast<uint64_t>(n)); }
+  int Below(int n) {
+    return static_cast<int>(Next() % static_cast<uint64_t>(n));
+  }
   bool Chance(int percent) { return Below(100) < percent; }
   template <size_t N>
   absl::string_view Pick(const absl::string_view (&items)[N]) {
@@ -160,13 +161,13 @@ absl::Status Copy(Connection& conn, absl::string_view copy_sql,
 
 }  // namespace
 
-absl::StatusOr<SeedCounts> Seed(pg::Connection& conn, const SeedOptions& options,
-                                std::ostream* out) {
+absl::StatusOr<SeedCounts> Seed(pg::Connection& conn,
+                                const SeedOptions& options, std::ostream* out) {
   Rng rng(options.seed);
   // A fixed epoch keeps the data deterministic; expiries reach far enough
   // ahead that part of the sessions, devices and OTPs are still active.
-  const absl::Time base = absl::FromCivil(absl::CivilSecond(2025, 1, 1, 0, 0, 0),
-                                          absl::UTCTimeZone());
+  const absl::Time base = absl::FromCivil(
+      absl::CivilSecond(2025, 1, 1, 0, 0, 0), absl::UTCTimeZone());
   const absl::Time far = base + absl::Hours(24 * 365 * 3);
   CopyBuffer users, sessions, kyc, devices, otps, txs;
 
@@ -178,8 +179,8 @@ absl::StatusOr<SeedCounts> Seed(pg::Connection& conn, const SeedOptions& options
     const absl::Time created = base + absl::Seconds(rng.Below(300 * 86400));
     const absl::Time updated = created + absl::Seconds(rng.Below(30 * 86400));
     const std::string email = absl::StrCat(
-        absl::AsciiStrToLower(first), ".", absl::AsciiStrToLower(last), i,
-        "@", business ? "acme-corp.example" : "mail.example");
+        absl::AsciiStrToLower(first), ".", absl::AsciiStrToLower(last), i, "@",
+        business ? "acme-corp.example" : "mail.example");
     users.Add({id, email,
                rng.Chance(85) ? std::optional<std::string>(absl::StrCat(
                                     "$argon2id$v=19$m=65536,t=3,p=2$",
@@ -202,34 +203,36 @@ absl::StatusOr<SeedCounts> Seed(pg::Connection& conn, const SeedOptions& options
                               "https://", absl::AsciiStrToLower(last),
                               "-ventures.example"))
                         : std::nullopt,
-               rng.Chance(75) ? std::optional<std::string>(rng.Pick(kEmployment))
-                              : std::nullopt,
+               rng.Chance(75)
+                   ? std::optional<std::string>(rng.Pick(kEmployment))
+                   : std::nullopt,
                Ts(created), Ts(updated)});
 
     for (int s = rng.Below(4); s > 0; --s) {
       const absl::Time at = created + absl::Seconds(rng.Below(200 * 86400));
-      const absl::Time expires =
-          at + absl::Hours(24 * (7 + rng.Below(900)));
+      const absl::Time expires = at + absl::Hours(24 * (7 + rng.Below(900)));
       const absl::string_view login = rng.Pick(kLoginTypes);
       const bool oauth = login == "google";
-      sessions.Add({rng.Uuid(), id, rng.Hex(64), std::string(rng.Pick(kAgents)),
-                    oauth ? std::optional<std::string>(absl::StrCat(
-                                rng.Digits(12), ".apps.example"))
-                          : std::nullopt,
-                    oauth ? std::optional<std::string>(rng.Hex(40)) : std::nullopt,
-                    oauth ? std::optional<std::string>(rng.Hex(60)) : std::nullopt,
-                    std::string(login), Bool(rng.Chance(20)),
-                    absl::StrCat("102.", rng.Below(256), ".", rng.Below(256), ".",
-                                 rng.Below(256)),
-                    Bool(rng.Chance(5)), Ts(std::min(expires, far)), Ts(at)});
+      sessions.Add(
+          {rng.Uuid(), id, rng.Hex(64), std::string(rng.Pick(kAgents)),
+           oauth ? std::optional<std::string>(
+                       absl::StrCat(rng.Digits(12), ".apps.example"))
+                 : std::nullopt,
+           oauth ? std::optional<std::string>(rng.Hex(40)) : std::nullopt,
+           oauth ? std::optional<std::string>(rng.Hex(60)) : std::nullopt,
+           std::string(login), Bool(rng.Chance(20)),
+           absl::StrCat("102.", rng.Below(256), ".", rng.Below(256), ".",
+                        rng.Below(256)),
+           Bool(rng.Chance(5)), Ts(std::min(expires, far)), Ts(at)});
     }
     if (rng.Chance(60)) {
       const absl::Time at = created + absl::Seconds(rng.Below(20 * 86400));
       const bool face = rng.Chance(80), identity = rng.Chance(85);
-      kyc.Add({rng.Uuid(), id, Bool(face), Bool(identity),
-               std::string(rng.Pick(kKycTypes)), rng.Digits(11),
-               std::string(face && identity ? "approved" : rng.Pick(kKycStatus)),
-               Ts(at + absl::Seconds(rng.Below(86400))), Ts(at)});
+      kyc.Add(
+          {rng.Uuid(), id, Bool(face), Bool(identity),
+           std::string(rng.Pick(kKycTypes)), rng.Digits(11),
+           std::string(face && identity ? "approved" : rng.Pick(kKycStatus)),
+           Ts(at + absl::Seconds(rng.Below(86400))), Ts(at)});
     }
     for (int d = rng.Below(3); d > 0; --d) {
       const absl::Time at = created + absl::Seconds(rng.Below(100 * 86400));
@@ -283,7 +286,8 @@ absl::StatusOr<SeedCounts> Seed(pg::Connection& conn, const SeedOptions& options
   }
 
   const absl::Time start = absl::Now();
-  auto tx = pg::Transaction::Begin(conn, pg::IsolationLevel::kReadCommitted, {});
+  auto tx =
+      pg::Transaction::Begin(conn, pg::IsolationLevel::kReadCommitted, {});
   if (!tx.ok()) return tx.status();
   if (options.clean) {
     auto r = conn.Exec(
@@ -337,8 +341,8 @@ absl::StatusOr<SeedCounts> Seed(pg::Connection& conn, const SeedOptions& options
     }
   }
   if (absl::Status s = tx->Commit({}); !s.ok()) return s;
-  SeedCounts counts{users.rows(), sessions.rows(), kyc.rows(),
-                    devices.rows(), otps.rows(),   txs.rows()};
+  SeedCounts counts{users.rows(),   sessions.rows(), kyc.rows(),
+                    devices.rows(), otps.rows(),     txs.rows()};
   const double secs = absl::ToDoubleSeconds(absl::Now() - start);
   if (out != nullptr) {
     *out << absl::StrFormat("seed: %d rows in %.3f s (%.0f rows/s)\n",

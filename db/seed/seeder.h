@@ -29,8 +29,8 @@ struct SeedCounts {
 /// Generates and loads the data (on `conn`, which must be idle). Progress
 /// lines go to `out` if non-null. Errors are those of the COPY statements;
 /// on any error nothing is written (one transaction).
-absl::StatusOr<SeedCounts> Seed(pg::Connection& conn, const SeedOptions& options,
-                                std::ostream* out);
+absl::StatusOr<SeedCounts> Seed(pg::Connection& conn,
+                                const SeedOptions& options, std::ostream* out);
 
 }  // namespace defifundr::db::seed
 

@@ -67,8 +67,9 @@ int WaitExit(pid_t pid, absl::Duration timeout) {
 
 // Runs a CLI command to completion; returns its exit code and output.
 int RunCli(const std::vector<std::string>& args, const std::string& url,
-        std::string* output) {
-  const std::string log = absl::StrCat(::testing::TempDir(), "/cli-", getpid(), ".log");
+           std::string* output) {
+  const std::string log =
+      absl::StrCat(::testing::TempDir(), "/cli-", getpid(), ".log");
   const int code = WaitExit(Spawn(args, url, log), absl::Seconds(60));
   *output = ReadAll(log);
   return code;
@@ -80,7 +81,8 @@ TEST(CliTest, MigrateUpOnEmptyDatabaseThenStatusListsEveryVersion) {
   std::string out;
   ASSERT_EQ(RunCli({"migrate", "up"}, (*db)->url(), &out), 0) << out;
   EXPECT_THAT(out, HasSubstr("OK   00001_create_extension_uuid.sql"));
-  EXPECT_THAT(out, HasSubstr("goose: successfully migrated database to version:"));
+  EXPECT_THAT(out,
+              HasSubstr("goose: successfully migrated database to version:"));
   ASSERT_EQ(RunCli({"migrate", "status"}, (*db)->url(), &out), 0) << out;
   const int files = std::stoi((*db)->Scalar(
       "SELECT count(*) FROM goose_db_version WHERE version_id > 0"));
@@ -185,7 +187,8 @@ TEST_F(ServeTest, HealthIsServingAndStubsWork) {
 }
 
 TEST_F(ServeTest, ReflectionListsTheSixServicesAndTheirDescriptors) {
-  auto stub = grpc::reflection::v1alpha::ServerReflection::NewStub(client_->channel());
+  auto stub =
+      grpc::reflection::v1alpha::ServerReflection::NewStub(client_->channel());
   auto ctx = client_->NewContext();
   auto stream = stub->ServerReflectionInfo(ctx.get());
   grpc::reflection::v1alpha::ServerReflectionRequest req;
@@ -194,7 +197,8 @@ TEST_F(ServeTest, ReflectionListsTheSixServicesAndTheirDescriptors) {
   grpc::reflection::v1alpha::ServerReflectionResponse resp;
   ASSERT_TRUE(stream->Read(&resp));
   std::vector<std::string> names;
-  for (const auto& s : resp.list_services_response().service()) names.push_back(s.name());
+  for (const auto& s : resp.list_services_response().service())
+    names.push_back(s.name());
   EXPECT_THAT(names, ::testing::IsSupersetOf({
                          "defifundr.data.v1.UserService",
                          "defifundr.data.v1.SessionService",
@@ -209,7 +213,8 @@ TEST_F(ServeTest, ReflectionListsTheSixServicesAndTheirDescriptors) {
   ASSERT_TRUE(stream->Read(&resp));
   ASSERT_GT(resp.file_descriptor_response().file_descriptor_proto_size(), 0);
   google::protobuf::FileDescriptorProto file;
-  ASSERT_TRUE(file.ParseFromString(resp.file_descriptor_response().file_descriptor_proto(0)));
+  ASSERT_TRUE(file.ParseFromString(
+      resp.file_descriptor_response().file_descriptor_proto(0)));
   EXPECT_EQ(file.name(), "defifundr/data/v1/otp.proto");
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());

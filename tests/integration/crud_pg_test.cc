@@ -22,13 +22,13 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using ::testing::HasSubstr;
 
-using Call = std::function<grpc::Status(grpc::ClientContext*, const Message&,
-                                        Message*)>;
+using Call =
+    std::function<grpc::Status(grpc::ClientContext*, const Message&, Message*)>;
 
 // Adapts a typed stub method to a call on generic messages.
 template <typename Stub, typename Req, typename Resp>
-Call Adapt(Stub& stub,
-           grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*)) {
+Call Adapt(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                                    const Req&, Resp*)) {
   return [&stub, method](grpc::ClientContext* ctx, const Message& req,
                          Message* resp) {
     return (stub.*method)(ctx, static_cast<const Req&>(req),
@@ -40,33 +40,32 @@ struct Ops {
   Call create, get, update, del, list;
 };
 
-#define DEFIFUNDR_OPS(accessor, Service, E, P)                          \
-  [](client::Client& c) {                                               \
-    using S = data::v1::Service::Stub;                                  \
-    return Ops{Adapt(c.accessor(), &S::Create##E),                      \
-               Adapt(c.accessor(), &S::Get##E),                         \
-               Adapt(c.accessor(), &S::Update##E),                      \
-               Adapt(c.accessor(), &S::Delete##E),                      \
-               Adapt(c.accessor(), &S::List##P)};                       \
+#define DEFIFUNDR_OPS(accessor, Service, E, P)                                 \
+  [](client::Client& c) {                                                      \
+    using S = data::v1::Service::Stub;                                         \
+    return Ops{                                                                \
+        Adapt(c.accessor(), &S::Create##E), Adapt(c.accessor(), &S::Get##E),   \
+        Adapt(c.accessor(), &S::Update##E),                                    \
+        Adapt(c.accessor(), &S::Delete##E), Adapt(c.accessor(), &S::List##P)}; \
   }
 
 struct TableCase {
-  std::string service;   // Full service name.
-  std::string entity;    // "User"
-  std::string plural;    // "Users"
-  std::string table;     // "users"
+  std::string service;  // Full service name.
+  std::string entity;   // "User"
+  std::string plural;   // "Users"
+  std::string table;    // "users"
   std::function<Ops(client::Client&)> ops;
   // A valid resource; $USER is a parent user's id, $N a per-call number,
   // $ID a UUID made from $N. Two resources with the same $N collide on a
   // unique constraint.
   std::string resource_json;
-  bool needs_user;          // Has a user_id foreign key.
-  std::string enum_field;   // An enum field, or "".
-  std::string long_field;   // A varchar(n) field, or "".
-  int long_limit = 0;       // Its n.
-  std::string update_field;        // A field to update...
-  std::string update_json_value;   // ...to this JSON value.
-  std::string required_field;      // A required field.
+  bool needs_user;                // Has a user_id foreign key.
+  std::string enum_field;         // An enum field, or "".
+  std::string long_field;         // A varchar(n) field, or "".
+  int long_limit = 0;             // Its n.
+  std::string update_field;       // A field to update...
+  std::string update_json_value;  // ...to this JSON value.
+  std::string required_field;     // A required field.
 };
 
 void PrintTo(const TableCase& c, std::ostream* os) { *os << c.table; }
@@ -77,7 +76,9 @@ const google::protobuf::DescriptorPool* Pool() {
 
 std::unique_ptr<Message> NewMessage(const Descriptor* d) {
   return std::unique_ptr<Message>(
-      google::protobuf::MessageFactory::generated_factory()->GetPrototype(d)->New());
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(d)
+          ->New());
 }
 
 class CrudTest : public ::testing::TestWithParam<TableCase> {
@@ -104,7 +105,8 @@ class CrudTest : public ::testing::TestWithParam<TableCase> {
   }
   const FieldDescriptor* ResourceFieldOf(const Descriptor* request) {
     for (int i = 0; i < request->field_count(); ++i) {
-      if (request->field(i)->message_type() == Resource()) return request->field(i);
+      if (request->field(i)->message_type() == Resource())
+        return request->field(i);
     }
     return nullptr;
   }
@@ -127,7 +129,8 @@ class CrudTest : public ::testing::TestWithParam<TableCase> {
   // Sends Create<X> with `resource`; fills `out`.
   grpc::Status Create(const Message& resource, Message* out) {
     auto req = NewMessage(Input("Create" + GetParam().entity));
-    req->GetReflection()->MutableMessage(req.get(), ResourceFieldOf(req->GetDescriptor()))
+    req->GetReflection()
+        ->MutableMessage(req.get(), ResourceFieldOf(req->GetDescriptor()))
         ->CopyFrom(resource);
     grpc::ClientContext ctx;
     return ops_.create(&ctx, *req, out);
@@ -136,7 +139,8 @@ class CrudTest : public ::testing::TestWithParam<TableCase> {
   grpc::Status ById(const Call& call, const std::string& method,
                     const std::string& id, Message* out) {
     auto req = NewMessage(Input(method));
-    req->GetReflection()->SetString(req.get(), req->GetDescriptor()->FindFieldByName("id"), id);
+    req->GetReflection()->SetString(
+        req.get(), req->GetDescriptor()->FindFieldByName("id"), id);
     grpc::ClientContext ctx;
     return call(&ctx, *req, out);
   }
@@ -148,7 +152,8 @@ class CrudTest : public ::testing::TestWithParam<TableCase> {
   grpc::Status Update(const Message& resource, std::vector<std::string> paths,
                       Message* out) {
     auto req = NewMessage(Input("Update" + GetParam().entity));
-    req->GetReflection()->MutableMessage(req.get(), ResourceFieldOf(req->GetDescriptor()))
+    req->GetReflection()
+        ->MutableMessage(req.get(), ResourceFieldOf(req->GetDescriptor()))
         ->CopyFrom(resource);
     auto* mask = req->GetReflection()->MutableMessage(
         req.get(), req->GetDescriptor()->FindFieldByName("update_mask"));
@@ -159,7 +164,8 @@ class CrudTest : public ::testing::TestWithParam<TableCase> {
   }
 
   std::string IdOf(const Message& m) {
-    return m.GetReflection()->GetString(m, m.GetDescriptor()->FindFieldByName("id"));
+    return m.GetReflection()->GetString(
+        m, m.GetDescriptor()->FindFieldByName("id"));
   }
 
   std::string Count() {
@@ -196,11 +202,13 @@ TEST_P(CrudTest, CreateGetUpdateListDelete) {
 
   auto got = NewMessage(Resource());
   ASSERT_TRUE(Get(id, got.get()).ok());
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*created, *got));
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(*created, *got));
 
   // List finds it.
   auto list_req = NewMessage(Input("List" + GetParam().plural));
-  auto list_resp = NewMessage(service_->FindMethodByName("List" + GetParam().plural)->output_type());
+  auto list_resp = NewMessage(
+      service_->FindMethodByName("List" + GetParam().plural)->output_type());
   {
     grpc::ClientContext ctx;
     ASSERT_TRUE(ops_.list(&ctx, *list_req, list_resp.get()).ok());
@@ -211,8 +219,9 @@ TEST_P(CrudTest, CreateGetUpdateListDelete) {
   google::protobuf::Empty empty;
   EXPECT_TRUE(ById(ops_.del, "Delete" + GetParam().entity, id, &empty).ok());
   EXPECT_EQ(Get(id, got.get()).error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(ById(ops_.del, "Delete" + GetParam().entity, id, &empty).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      ById(ops_.del, "Delete" + GetParam().entity, id, &empty).error_code(),
+      grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Count(), GetParam().table == "users" ? "1" : "0");
 }
 
@@ -236,8 +245,9 @@ TEST_P(CrudTest, MalformedUuidIsInvalidArgumentAndWritesNothing) {
   const std::string before = Count();
   auto resource = MakeResource(1);
   const std::string field = GetParam().needs_user ? "user_id" : "id";
-  resource->GetReflection()->SetString(
-      resource.get(), Resource()->FindFieldByName(field), "12345678-1234-1234-1234-12345678901Z");
+  resource->GetReflection()->SetString(resource.get(),
+                                       Resource()->FindFieldByName(field),
+                                       "12345678-1234-1234-1234-12345678901Z");
   s = Create(*resource, out.get());
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr(field));
@@ -249,24 +259,28 @@ TEST_P(CrudTest, DuplicateUniqueValueIsAlreadyExistsAndWritesNothing) {
   const std::string before = Count();
   auto out = NewMessage(Resource());
   grpc::Status s = Create(*MakeResource(7), out.get());
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS)
+      << s.error_message();
   EXPECT_EQ(Count(), before);
 }
 
 TEST_P(CrudTest, MissingParentUserIsFailedPreconditionAndWritesNothing) {
-  if (!GetParam().needs_user) GTEST_SKIP() << GetParam().table << " has no parent";
+  if (!GetParam().needs_user)
+    GTEST_SKIP() << GetParam().table << " has no parent";
   const std::string before = Count();
   auto resource = MakeResource(3);
   resource->GetReflection()->SetString(
       resource.get(), Resource()->FindFieldByName("user_id"), Uuid(424242));
   auto out = NewMessage(Resource());
   grpc::Status s = Create(*resource, out.get());
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << s.error_message();
   EXPECT_EQ(Count(), before);
 }
 
 TEST_P(CrudTest, UnknownEnumValueIsInvalidArgumentAndWritesNothing) {
-  if (GetParam().enum_field.empty()) GTEST_SKIP() << GetParam().table << " has no enum";
+  if (GetParam().enum_field.empty())
+    GTEST_SKIP() << GetParam().table << " has no enum";
   const std::string before = Count();
   auto resource = MakeResource(4);
   resource->GetReflection()->SetEnumValue(
@@ -279,7 +293,8 @@ TEST_P(CrudTest, UnknownEnumValueIsInvalidArgumentAndWritesNothing) {
 }
 
 TEST_P(CrudTest, OverLongStringIsInvalidArgumentAndWritesNothing) {
-  if (GetParam().long_field.empty()) GTEST_SKIP() << GetParam().table << " has no varchar(n)";
+  if (GetParam().long_field.empty())
+    GTEST_SKIP() << GetParam().table << " has no varchar(n)";
   const FieldDescriptor* f = Resource()->FindFieldByName(GetParam().long_field);
   const std::string before = Count();
   auto resource = MakeResource(5);
@@ -314,8 +329,8 @@ TEST_P(CrudTest, MissingRequiredFieldIsInvalidArgumentAndWritesNothing) {
 TEST_P(CrudTest, EmptyUpdateMaskIsInvalidArgumentAndChangesNothing) {
   auto created = CreateOk(8);
   auto changed = MakeResource(8);
-  changed->GetReflection()->SetString(changed.get(), Resource()->FindFieldByName("id"),
-                                      IdOf(*created));
+  changed->GetReflection()->SetString(
+      changed.get(), Resource()->FindFieldByName("id"), IdOf(*created));
   auto out = NewMessage(Resource());
   grpc::Status s = Update(*changed, {}, out.get());
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -326,7 +341,8 @@ TEST_P(CrudTest, EmptyUpdateMaskIsInvalidArgumentAndChangesNothing) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   auto got = NewMessage(Resource());
   ASSERT_TRUE(Get(IdOf(*created), got.get()).ok());
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*created, *got));
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(*created, *got));
 }
 
 TEST_P(CrudTest, UpdateWithOneFieldMaskLeavesEveryOtherColumn) {
@@ -336,15 +352,16 @@ TEST_P(CrudTest, UpdateWithOneFieldMaskLeavesEveryOtherColumn) {
   auto patch = NewMessage(Resource());
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(
                   absl::StrCat("{\"id\":\"", IdOf(*created), "\",\"",
-                               GetParam().update_field, "\":",
-                               GetParam().update_json_value, "}"),
+                               GetParam().update_field,
+                               "\":", GetParam().update_json_value, "}"),
                   patch.get())
                   .ok());
   auto updated = NewMessage(Resource());
   grpc::Status s = Update(*patch, {GetParam().update_field}, updated.get());
   ASSERT_TRUE(s.ok()) << s.error_message();
 
-  const FieldDescriptor* f = Resource()->FindFieldByName(GetParam().update_field);
+  const FieldDescriptor* f =
+      Resource()->FindFieldByName(GetParam().update_field);
   // The masked field took the new value...
   auto expected = NewMessage(Resource());
   expected->CopyFrom(*created);
@@ -353,11 +370,13 @@ TEST_P(CrudTest, UpdateWithOneFieldMaskLeavesEveryOtherColumn) {
   google::protobuf::util::MessageDifferencer diff;
   if (auto* u = Resource()->FindFieldByName("updated_at")) diff.IgnoreField(u);
   EXPECT_TRUE(diff.Compare(*expected, *updated))
-      << "expected " << expected->DebugString() << "got " << updated->DebugString();
+      << "expected " << expected->DebugString() << "got "
+      << updated->DebugString();
   // ...and the database agrees.
   auto got = NewMessage(Resource());
   ASSERT_TRUE(Get(IdOf(*created), got.get()).ok());
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*updated, *got));
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(*updated, *got));
 }
 
 const TableCase kCases[] = {
@@ -366,7 +385,8 @@ const TableCase kCases[] = {
      R"({"id":"$ID","email":"user$N@example.com","account_type":"ACCOUNT_TYPE_PERSONAL",
         "personal_account_type":"PERSONAL_ACCOUNT_TYPE_FREELANCER","first_name":"Ada",
         "last_name":"Lovelace","nationality":"Nigeria","gender":"female"})",
-     false, "account_type", "email", 255, "first_name", R"("Grace")", "last_name"},
+     false, "account_type", "email", 255, "first_name", R"("Grace")",
+     "last_name"},
     {"defifundr.data.v1.SessionService", "Session", "Sessions", "sessions",
      DEFIFUNDR_OPS(sessions, SessionService, Session, Sessions),
      R"({"id":"$ID","user_id":"$USER","refresh_token":"rt-$N","user_agent":"agent",
@@ -379,7 +399,8 @@ const TableCase kCases[] = {
      true, "", "verification_type", 50, "verification_status", R"("approved")",
      "verification_number"},
     {"defifundr.data.v1.UserDeviceService", "UserDevice", "UserDevices",
-     "user_device_tokens", DEFIFUNDR_OPS(devices, UserDeviceService, UserDevice, UserDevices),
+     "user_device_tokens",
+     DEFIFUNDR_OPS(devices, UserDeviceService, UserDevice, UserDevices),
      R"({"user_id":"$USER","device_token":"token-$N","platform":"ios","device_model":"iPhone 15"})",
      true, "", "platform", 50, "device_model", R"("Pixel 8")", "platform"},
     {"defifundr.data.v1.OtpService", "Otp", "Otps", "otp_verifications",
@@ -390,11 +411,12 @@ const TableCase kCases[] = {
      true, "purpose", "otp_code", 10, "contact_method", R"("ada@example.com")",
      "hashed_otp"},
     {"defifundr.data.v1.TransactionService", "Transaction", "Transactions",
-     "transactions", DEFIFUNDR_OPS(transactions, TransactionService, Transaction, Transactions),
+     "transactions",
+     DEFIFUNDR_OPS(transactions, TransactionService, Transaction, Transactions),
      R"({"user_id":"$USER","tx_hash":"0xabc$N","transaction_pin_hash":"pin-hash",
         "status":"TRANSACTION_STATUS_PENDING"})",
-     true, "status", "tx_hash", 255, "status", R"("TRANSACTION_STATUS_CONFIRMED")",
-     "transaction_pin_hash"},
+     true, "status", "tx_hash", 255, "status",
+     R"("TRANSACTION_STATUS_CONFIRMED")", "transaction_pin_hash"},
 };
 
 INSTANTIATE_TEST_SUITE_P(AllTables, CrudTest, ::testing::ValuesIn(kCases),

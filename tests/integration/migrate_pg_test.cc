@@ -1,10 +1,9 @@
 // The Goose-compatible migrator against a real server.
-#include "db/migrate/migrator.h"
-
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "db/migrate/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_database.h"
@@ -30,14 +29,16 @@ TEST(MigrateTest, UpOnEmptyDatabaseThenStatusListsEveryVersionApplied) {
   const auto migrations = Builtin();
   db::migrate::Migrator migrator(*conn, migrations, options);
   ASSERT_TRUE(migrator.Up().ok());
-  EXPECT_THAT(out.str(), HasSubstr("goose: successfully migrated database to version: " +
-                                   absl::StrCat(migrations.back().version)));
+  EXPECT_THAT(out.str(),
+              HasSubstr("goose: successfully migrated database to version: " +
+                        absl::StrCat(migrations.back().version)));
 
   std::ostringstream status;
   options.out = &status;
   db::migrate::Migrator reader(*conn, migrations, options);
   ASSERT_TRUE(reader.Status().ok());
-  const std::vector<std::string> lines = absl::StrSplit(status.str(), '\n', absl::SkipEmpty());
+  const std::vector<std::string> lines =
+      absl::StrSplit(status.str(), '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), migrations.size() + 2);
   EXPECT_EQ(lines[0], "    Applied At                  Migration");
   for (size_t i = 0; i < migrations.size(); ++i) {
@@ -45,8 +46,9 @@ TEST(MigrateTest, UpOnEmptyDatabaseThenStatusListsEveryVersionApplied) {
     EXPECT_THAT(lines[i + 2], ::testing::Not(HasSubstr("Pending")));
   }
   // Goose's bookkeeping: version 0 plus one applied row per migration.
-  EXPECT_EQ((*db)->Scalar("SELECT count(*) FROM goose_db_version WHERE is_applied"),
-            absl::StrCat(migrations.size() + 1));
+  EXPECT_EQ(
+      (*db)->Scalar("SELECT count(*) FROM goose_db_version WHERE is_applied"),
+      absl::StrCat(migrations.size() + 1));
   auto version = reader.Version();
   ASSERT_TRUE(version.ok());
   EXPECT_EQ(*version, migrations.back().version);
@@ -67,9 +69,10 @@ TEST(MigrateTest, DatabaseAtDefiFundrsLastVersionReachesTheSameSchema) {
   db::migrate::Migrator stepwise(*b, Builtin());
   ASSERT_TRUE(stepwise.UpTo(20250321140031).ok());
   EXPECT_EQ(*stepwise.Version(), 20250321140031);
-  EXPECT_EQ((*old)->Scalar("SELECT column_default FROM information_schema.columns "
-                           "WHERE table_name = 'kyc' AND column_name = 'updated_at'"),
-            "'0001-01-01 00:00:00+00'::timestamp with time zone");
+  EXPECT_EQ(
+      (*old)->Scalar("SELECT column_default FROM information_schema.columns "
+                     "WHERE table_name = 'kyc' AND column_name = 'updated_at'"),
+      "'0001-01-01 00:00:00+00'::timestamp with time zone");
   ASSERT_TRUE(stepwise.Up().ok());
   // Same columns, constraints and indexes.
   const std::string shape =
@@ -80,7 +83,8 @@ TEST(MigrateTest, DatabaseAtDefiFundrsLastVersionReachesTheSameSchema) {
       " UNION ALL SELECT conrelid::regclass || ' ' || conname || ' ' ||"
       "  pg_get_constraintdef(oid) FROM pg_constraint"
       "  WHERE connamespace = 'public'::regnamespace"
-      " UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public') s";
+      " UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public') "
+      "s";
   EXPECT_EQ((*fresh)->Scalar(shape), (*old)->Scalar(shape));
 }
 

@@ -28,7 +28,8 @@ class PaginationTest : public ::testing::Test {
         "SELECT 'u' || i || '@example.com', "
         "CASE WHEN i % 3 = 0 THEN 'business' ELSE 'personal' END, "
         "'employee', 'F' || i, 'L' || i, 'Ghana', "
-        "timestamptz '2025-01-01 00:00:00+00' + (i % 100) * interval '1 second' "
+        "timestamptz '2025-01-01 00:00:00+00' + (i % 100) * interval '1 "
+        "second' "
         "FROM generate_series(1, 1000) AS i");
   }
 
@@ -52,7 +53,9 @@ TEST_F(PaginationTest, WalkingAllPagesReturnsEveryRowOnceInOrder) {
     ASSERT_LE(resp.users_size(), 37);
     for (const auto& u : resp.users()) {
       ids.push_back(u.id());
-      keys.push_back({u.created_at().seconds() * 1000000000LL + u.created_at().nanos(), u.id()});
+      keys.push_back(
+          {u.created_at().seconds() * 1000000000LL + u.created_at().nanos(),
+           u.id()});
     }
     req.set_page_token(resp.next_page_token());
     ++pages;
@@ -64,7 +67,8 @@ TEST_F(PaginationTest, WalkingAllPagesReturnsEveryRowOnceInOrder) {
   EXPECT_TRUE(std::adjacent_find(keys.begin(), keys.end()) == keys.end());
 }
 
-TEST_F(PaginationTest, RowsInsertedAndDeletedBetweenPagesCauseNoDuplicateOrSkip) {
+TEST_F(PaginationTest,
+       RowsInsertedAndDeletedBetweenPagesCauseNoDuplicateOrSkip) {
   const std::vector<std::string> all = absl::StrSplit(
       server_->db().Scalar("SELECT string_agg(id::text, ',') FROM users"), ',');
   ListUsersRequest req;
@@ -79,7 +83,8 @@ TEST_F(PaginationTest, RowsInsertedAndDeletedBetweenPagesCauseNoDuplicateOrSkip)
       "DELETE FROM users WHERE id IN (SELECT id FROM users ORDER BY created_at "
       "DESC, id DESC LIMIT 50)");
   server_->db().Exec(
-      "DELETE FROM users WHERE id IN (SELECT id FROM users ORDER BY created_at, "
+      "DELETE FROM users WHERE id IN (SELECT id FROM users ORDER BY "
+      "created_at, "
       "id LIMIT 20)");
   server_->db().Exec(
       "INSERT INTO users (email, account_type, personal_account_type, "
@@ -154,7 +159,10 @@ TEST_F(PaginationTest, TokenIsBoundToItsFilterAndTamperProof) {
   sreq.set_page_token(token);
   data::v1::ListSessionsResponse sresp;
   grpc::ClientContext ctx;
-  EXPECT_EQ(server_->client().sessions().ListSessions(&ctx, sreq, &sresp).error_code(),
+  EXPECT_EQ(server_->client()
+                .sessions()
+                .ListSessions(&ctx, sreq, &sresp)
+                .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 

@@ -1,10 +1,9 @@
 // The pool, the connection and the transaction type against a real server.
-#include "db/pg/pool.h"
-
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "db/pg/pool.h"
 #include "db/pg/transaction.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_database.h"
@@ -82,7 +81,8 @@ TEST_F(PoolTest, TerminatedBackendsAreReplacedOnNextAcquire) {
   // Terminate every pooled backend and wait until each is gone.
   db_->Scalar(absl::StrCat(
       "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
-      "WHERE datname = '", db_->name(), "' AND pid <> pg_backend_pid()"));
+      "WHERE datname = '",
+      db_->name(), "' AND pid <> pg_backend_pid()"));
   for (int i = 0; i < 3; ++i) {
     auto c = pool->Acquire(absl::Now() + absl::Seconds(5));
     ASSERT_TRUE(c.ok()) << c.status();
@@ -150,7 +150,8 @@ TEST_F(PoolTest, CancellationCheckCancelsStatement) {
 
 TEST_F(PoolTest, UnreachableDatabaseIsUnavailable) {
   PoolOptions options;
-  options.conninfo = "postgresql://postgres@127.0.0.1:1/nothing?connect_timeout=2";
+  options.conninfo =
+      "postgresql://postgres@127.0.0.1:1/nothing?connect_timeout=2";
   options.max_size = 1;
   Pool pool(options);
   auto c = pool.Acquire(absl::Now() + absl::Seconds(3));
@@ -164,15 +165,17 @@ TEST_F(PoolTest, TransactionRollsBackWhenNotCommitted) {
   absl::Status s = db::pg::RunInTransaction(
       *pool, db::pg::IsolationLevel::kReadCommitted, {},
       [](db::pg::Connection& conn) -> absl::Status {
-        if (auto r = conn.Exec("INSERT INTO t VALUES (1)"); !r.ok()) return r.status();
+        if (auto r = conn.Exec("INSERT INTO t VALUES (1)"); !r.ok())
+          return r.status();
         return absl::InvalidArgumentError("body failed");
       });
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(db_->Scalar("SELECT count(*) FROM t"), "0");
-  s = db::pg::RunInTransaction(*pool, db::pg::IsolationLevel::kReadCommitted, {},
-                               [](db::pg::Connection& conn) {
-                                 return conn.Exec("INSERT INTO t VALUES (1)").status();
-                               });
+  s = db::pg::RunInTransaction(
+      *pool, db::pg::IsolationLevel::kReadCommitted, {},
+      [](db::pg::Connection& conn) {
+        return conn.Exec("INSERT INTO t VALUES (1)").status();
+      });
   EXPECT_TRUE(s.ok()) << s;
   EXPECT_EQ(db_->Scalar("SELECT count(*) FROM t"), "1");
 }
@@ -186,8 +189,9 @@ TEST_F(PoolTest, SerializationFailureIsRetriedThenAborted) {
         ++attempts;
         // Raise SQLSTATE 40001 from the server itself.
         return conn
-            .Exec("DO $$BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = "
-                  "'serialization_failure'; END$$")
+            .Exec(
+                "DO $$BEGIN RAISE EXCEPTION 'conflict' USING ERRCODE = "
+                "'serialization_failure'; END$$")
             .status();
       },
       /*max_attempts=*/3);

@@ -22,13 +22,17 @@ absl::Time Soon() { return absl::Now() + absl::Seconds(30); }
 std::string TemplateName() {
   uint64_t h = 1469598103934665603ULL;  // FNV-1a over all migration bytes.
   for (const auto& f : db::migrate::BuiltinMigrationFiles()) {
-    for (char c : f.name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    for (char c : f.contents) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    for (char c : f.name)
+      h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    for (char c : f.contents)
+      h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
   }
   return absl::StrFormat("defifundr_tmpl_%016x", h);
 }
 
-absl::Status Check(const absl::StatusOr<db::pg::Result>& r) { return r.status(); }
+absl::Status Check(const absl::StatusOr<db::pg::Result>& r) {
+  return r.status();
+}
 
 }  // namespace
 
@@ -45,14 +49,17 @@ std::string AdminUrl() {
 std::string WithDatabase(const std::string& url, const std::string& dbname) {
   // postgresql://user@host:port/db?params
   const size_t scheme = url.find("://");
-  const size_t slash = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  const size_t slash =
+      url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
   const size_t query = url.find('?');
-  std::string base = slash == std::string::npos ? url.substr(0, query) : url.substr(0, slash);
+  std::string base =
+      slash == std::string::npos ? url.substr(0, query) : url.substr(0, slash);
   std::string params = query == std::string::npos ? "" : url.substr(query);
   return absl::StrCat(base, "/", dbname, params);
 }
 
-absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(bool migrated) {
+absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(
+    bool migrated) {
   const std::string admin_url = AdminUrl();
   if (admin_url.empty()) {
     return absl::FailedPreconditionError("DEFIFUNDR_TEST_DATABASE_URL unset");
@@ -61,33 +68,51 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(bool migrated
   if (!admin.ok()) return admin.status();
   static std::atomic<int> counter{0};
   std::random_device rd;
-  const std::string name = absl::StrFormat("test_%d_%d_%08x", getpid(),
-                                           counter++, rd());
+  const std::string name =
+      absl::StrFormat("test_%d_%d_%08x", getpid(), counter++, rd());
   if (migrated) {
     const std::string tmpl = TemplateName();
     // One process builds the template; the others wait on the lock.
-    if (auto s = Check((*admin)->Exec("SELECT pg_advisory_lock(4242)")); !s.ok()) return s;
-    auto exists = (*admin)->Exec(absl::StrCat(
-        "SELECT 1 FROM pg_database WHERE datname = '", tmpl, "'"));
+    if (auto s = Check((*admin)->Exec("SELECT pg_advisory_lock(4242)"));
+        !s.ok())
+      return s;
+    auto exists = (*admin)->Exec(
+        absl::StrCat("SELECT 1 FROM pg_database WHERE datname = '", tmpl, "'"));
     if (!exists.ok()) return exists.status();
     if (exists->rows() == 0) {
       const std::string building = tmpl + "_building";
-      (*admin)->Exec(absl::StrCat("DROP DATABASE IF EXISTS ", building)).status().IgnoreError();
-      if (auto s = Check((*admin)->Exec(absl::StrCat("CREATE DATABASE ", building))); !s.ok()) return s;
+      (*admin)
+          ->Exec(absl::StrCat("DROP DATABASE IF EXISTS ", building))
+          .status()
+          .IgnoreError();
+      if (auto s =
+              Check((*admin)->Exec(absl::StrCat("CREATE DATABASE ", building)));
+          !s.ok())
+        return s;
       {
-        auto conn = db::pg::Connection::Open(WithDatabase(admin_url, building), Soon());
+        auto conn =
+            db::pg::Connection::Open(WithDatabase(admin_url, building), Soon());
         if (!conn.ok()) return conn.status();
-        auto migrations = db::migrate::ParseMigrations(db::migrate::BuiltinMigrationFiles());
+        auto migrations =
+            db::migrate::ParseMigrations(db::migrate::BuiltinMigrationFiles());
         if (!migrations.ok()) return migrations.status();
         db::migrate::Migrator migrator(**conn, *std::move(migrations));
         if (absl::Status s = migrator.Up(); !s.ok()) return s;
       }
-      if (auto s = Check((*admin)->Exec(absl::StrCat("ALTER DATABASE ", building, " RENAME TO ", tmpl))); !s.ok()) return s;
+      if (auto s = Check((*admin)->Exec(
+              absl::StrCat("ALTER DATABASE ", building, " RENAME TO ", tmpl)));
+          !s.ok())
+        return s;
     }
     (*admin)->Exec("SELECT pg_advisory_unlock(4242)").status().IgnoreError();
-    if (auto s = Check((*admin)->Exec(absl::StrCat("CREATE DATABASE ", name, " TEMPLATE ", tmpl))); !s.ok()) return s;
+    if (auto s = Check((*admin)->Exec(
+            absl::StrCat("CREATE DATABASE ", name, " TEMPLATE ", tmpl)));
+        !s.ok())
+      return s;
   } else {
-    if (auto s = Check((*admin)->Exec(absl::StrCat("CREATE DATABASE ", name))); !s.ok()) return s;
+    if (auto s = Check((*admin)->Exec(absl::StrCat("CREATE DATABASE ", name)));
+        !s.ok())
+      return s;
   }
   return std::unique_ptr<TestDatabase>(
       new TestDatabase(name, WithDatabase(admin_url, name)));
@@ -98,7 +123,8 @@ TestDatabase::~TestDatabase() {
   if (url == nullptr) return;
   auto admin = db::pg::Connection::Open(url, Soon());
   if (!admin.ok()) return;
-  (*admin)->Exec(absl::StrCat("DROP DATABASE IF EXISTS ", name_, " WITH (FORCE)"))
+  (*admin)
+      ->Exec(absl::StrCat("DROP DATABASE IF EXISTS ", name_, " WITH (FORCE)"))
       .status()
       .IgnoreError();
 }
@@ -114,7 +140,8 @@ std::string TestDatabase::Scalar(const std::string& sql) const {
   if (conn == nullptr) return "";
   auto r = conn->Exec(sql);
   EXPECT_TRUE(r.ok()) << sql << ": " << r.status();
-  if (!r.ok() || r->rows() == 0 || r->columns() == 0 || r->row(0).IsNull(0)) return "";
+  if (!r.ok() || r->rows() == 0 || r->columns() == 0 || r->row(0).IsNull(0))
+    return "";
   return std::string(r->row(0).Text(0));
 }
 
