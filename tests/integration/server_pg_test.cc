@@ -1,0 +1,113 @@
+// The server's resilience: pool exhaustion under RPC deadlines, and
+// recovery after every pooled backend is terminated.
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_server.h"
+
+namespace defifundr {
+namespace {
+
+std::unique_ptr<testing::TestServer> StartWithPool(int size) {
+  server::ServerConfig config;
+  config.pool_size = size;
+  auto server = testing::TestServer::Start(config);
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+grpc::Status ListUsers(testing::TestServer& s, absl::Duration timeout) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  data::v1::ListUsersRequest req;
+  data::v1::ListUsersResponse resp;
+  return s.client().users().ListUsers(&ctx, req, &resp);
+}
+
+TEST(ServerPoolTest, ExhaustedPoolFailsRpcAtItsDeadlineWithoutLeaking) {
+  auto s = StartWithPool(1);
+  ASSERT_NE(s, nullptr);
+  {
+    // Take the only connection, as a stuck RPC would.
+    auto held = s->server().pool().Acquire(absl::Now() + absl::Seconds(5));
+    ASSERT_TRUE(held.ok()) << held.status();
+    const absl::Time start = absl::Now();
+    grpc::Status status = ListUsers(*s, absl::Milliseconds(200));
+    EXPECT_TRUE(status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+        << status.error_code() << " " << status.error_message();
+    EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  }
+  // The failed RPC left nothing borrowed; the next one is served.
+  EXPECT_EQ(s->server().pool().GetStats().in_use, 0);
+  EXPECT_TRUE(ListUsers(*s, absl::Seconds(5)).ok());
+  EXPECT_EQ(s->server().pool().GetStats().in_use, 0);
+}
+
+TEST(ServerPoolTest, RpcsSucceedAfterEveryPooledBackendIsTerminated) {
+  auto s = StartWithPool(4);
+  ASSERT_NE(s, nullptr);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(ListUsers(*s, absl::Seconds(5)).ok());
+  const std::string killed = s->db().Scalar(absl::StrCat(
+      "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
+      "WHERE datname = '",
+      s->db().name(), "' AND pid <> pg_backend_pid()"));
+  EXPECT_NE(killed, "0");
+  for (int i = 0; i < 8; ++i) {
+    grpc::Status status = ListUsers(*s, absl::Seconds(5));
+    EXPECT_TRUE(status.ok()) << i << ": " << status.error_message();
+  }
+}
+
+TEST(ServerPoolTest, HealthFollowsTheDatabase) {
+  auto s = StartWithPool(2);
+  ASSERT_NE(s, nullptr);
+  auto health = [&] {
+    grpc::health::v1::HealthCheckRequest req;
+    grpc::health::v1::HealthCheckResponse resp;
+    auto ctx = s->client().NewContext();
+    s->client().health().Check(ctx.get(), req, &resp);
+    return resp.status();
+  };
+  absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (health() != grpc::health::v1::HealthCheckResponse::SERVING &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(health(), grpc::health::v1::HealthCheckResponse::SERVING);
+  // Refuse new connections to the database and drop the existing ones: the
+  // health check must report NOT_SERVING.
+  auto admin = db::pg::Connection::Open(testing::AdminUrl(),
+                                        absl::Now() + absl::Seconds(10));
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  ASSERT_TRUE((*admin)
+                  ->Exec(absl::StrCat("ALTER DATABASE ", s->db().name(),
+                                      " WITH ALLOW_CONNECTIONS false"))
+                  .ok());
+  ASSERT_TRUE((*admin)
+                  ->Exec(absl::StrCat("SELECT pg_terminate_backend(pid, 5000) "
+                                      "FROM pg_stat_activity WHERE datname = '",
+                                      s->db().name(), "'"))
+                  .ok());
+  deadline = absl::Now() + absl::Seconds(10);
+  while (health() != grpc::health::v1::HealthCheckResponse::NOT_SERVING &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(health(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(ListUsers(*s, absl::Seconds(2)).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  ASSERT_TRUE((*admin)
+                  ->Exec(absl::StrCat("ALTER DATABASE ", s->db().name(),
+                                      " WITH ALLOW_CONNECTIONS true"))
+                  .ok());
+  deadline = absl::Now() + absl::Seconds(10);
+  while (health() != grpc::health::v1::HealthCheckResponse::SERVING &&
+         absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(health(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+}  // namespace
+}  // namespace defifundr
