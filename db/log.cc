@@ -14,6 +14,7 @@ namespace {
 absl::Mutex g_mu;
 Format g_format ABSL_GUARDED_BY(g_mu) = Format::kText;
 Severity g_min ABSL_GUARDED_BY(g_mu) = Severity::kInfo;
+std::FILE* g_out ABSL_GUARDED_BY(g_mu) = nullptr;  // nullptr: stderr
 
 absl::string_view SeverityName(Severity s) {
   switch (s) {
@@ -44,6 +45,11 @@ bool NeedsQuotes(absl::string_view v) {
 void SetFormat(Format format) {
   absl::MutexLock lock(&g_mu);
   g_format = format;
+}
+
+void SetOutput(std::FILE* out) {
+  absl::MutexLock lock(&g_mu);
+  g_out = out;
 }
 
 void SetMinSeverity(Severity severity) {
@@ -125,8 +131,9 @@ void Write(Severity severity, absl::string_view message,
     line += "\n";
   }
   absl::MutexLock lock(&g_mu);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  std::FILE* out = g_out != nullptr ? g_out : stderr;
+  std::fwrite(line.data(), 1, line.size(), out);
+  std::fflush(out);
 }
 
 }  // namespace defifundr::log

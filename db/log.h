@@ -6,6 +6,7 @@
 #ifndef DEFIFUNDR_DB_LOG_H_
 #define DEFIFUNDR_DB_LOG_H_
 
+#include <cstdio>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -22,6 +23,9 @@ using Field = std::pair<absl::string_view, std::string>;
 
 /// Sets the line format for every later line. Default: kText.
 void SetFormat(Format format);
+/// Sends every later line to `out` (not owned; must stay open). Default:
+/// stderr.
+void SetOutput(std::FILE* out);
 /// Lines below `severity` are dropped. Default: kInfo.
 void SetMinSeverity(Severity severity);
 /// Parses "text"/"json"; false for anything else.

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -183,12 +185,14 @@ absl::StatusOr<std::vector<db::pg::Param>> BindParams(
 }
 
 absl::Status DecodeRow(const db::pg::Result& result, int row_index,
-                       Message* message) {
+                       Message* message,
+                       std::span<const absl::string_view> skip) {
   const Descriptor* d = message->GetDescriptor();
   const Reflection* r = message->GetReflection();
   const db::pg::Row row = result.row(row_index);
   for (int c = 0; c < result.columns(); ++c) {
     const absl::string_view column = result.column_name(c);
+    if (std::find(skip.begin(), skip.end(), column) != skip.end()) continue;
     const FieldDescriptor* f = d->FindFieldByName(std::string(column));
     if (f == nullptr) {
       return absl::InternalError(

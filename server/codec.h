@@ -67,11 +67,12 @@ absl::StatusOr<std::vector<db::pg::Param>> BindParams(
     const db::Statement& statement, std::span<const Oid> param_types,
     std::span<const ParamSource> sources, const ExtraParams& extras);
 
-/// Fills `message` from row `row` of `result`: every column must name a field
-/// of the message. INTERNAL for an unknown column, NULL into a field without
-/// presence, or text that does not decode.
+/// Fills `message` from row `row` of `result`: every column except those
+/// named in `skip` must name a field of the message. INTERNAL for an unknown
+/// column, NULL into a field without presence, or text that does not decode.
 absl::Status DecodeRow(const db::pg::Result& result, int row,
-                       google::protobuf::Message* message);
+                       google::protobuf::Message* message,
+                       std::span<const absl::string_view> skip = {});
 
 /// Whether a column of type `oid` can fill `field` (vetting, at start-up).
 /// `is_enum_type` tells whether `oid` is a PostgreSQL enum type.

@@ -104,6 +104,10 @@ absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
         absl::StrCat("query ", st->name, " (", st->file, ":", st->line, ")");
     if (b.result != nullptr) {
       for (const ResultColumn& col : info->columns) {
+        if (std::find(b.extra_columns.begin(), b.extra_columns.end(),
+                      col.name) != b.extra_columns.end()) {
+          continue;
+        }
         const FieldDescriptor* f = b.result->FindFieldByName(col.name);
         if (f == nullptr) {
           problems.push_back(absl::StrCat(where, ": column ", col.name,
@@ -124,7 +128,8 @@ absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
               f->full_name(), " has no presence (make it optional)"));
         }
       }
-    } else if (!info->columns.empty()) {
+    } else if (!info->columns.empty() &&
+               st->cardinality != db::Cardinality::kExec) {
       problems.push_back(absl::StrCat(where, ": returns rows nobody reads"));
     }
     for (const std::string& p : st->params) {

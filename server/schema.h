@@ -85,6 +85,8 @@ struct Binding {
   std::vector<const google::protobuf::Descriptor*> sources;
   /// Parameters the server supplies itself (cursor, page limit).
   std::vector<std::string> extras;
+  /// Result columns the handler reads itself rather than into `result`.
+  std::vector<std::string> extra_columns = {};
 };
 
 /// Checks every binding against the live schema: the statement exists; each

@@ -19,6 +19,10 @@ namespace {
 constexpr absl::string_view kFirstCursorTime = "-infinity";
 constexpr absl::string_view kFirstCursorId =
     "00000000-0000-0000-0000-000000000000";
+// ... and before the first row in descending order.
+constexpr absl::string_view kFirstCursorTimeDesc = "infinity";
+constexpr absl::string_view kFirstCursorIdDesc =
+    "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
 const Descriptor* Input(const google::protobuf::ServiceDescriptor* s,
                         absl::string_view method) {
@@ -92,8 +96,18 @@ absl::Status Table::DoCreate(grpc::ServerContext* ctx, const Message& request,
     return s;
   }
   const ParamSource sources[] = {{prefix, &resource}, {"", &request}};
-  return db_.FetchOne(CallOptionsFor(ctx, options_.max_rpc_timeout),
-                      absl::StrCat("Create", spec_.entity), sources, response);
+  const db::pg::CallOptions options = CallOptions(ctx);
+  absl::Status s = db_.FetchOne(options, absl::StrCat("Create", spec_.entity),
+                                sources, response);
+  // An idempotent create (AIP-155) whose request_id was used before inserts
+  // nothing: answer with the row the first request created.
+  if (s.code() == absl::StatusCode::kNotFound &&
+      !GetString(request, "request_id").empty()) {
+    const ParamSource by_request[] = {{"", &request}};
+    s = db_.FetchOne(options, absl::StrCat("Get", spec_.entity, "ByRequestId"),
+                     by_request, response);
+  }
+  return s;
 }
 
 grpc::Status Table::Create(grpc::ServerContext* ctx, const Message& request,
@@ -160,8 +174,10 @@ grpc::Status Table::Delete(grpc::ServerContext* ctx, const Message& request,
   return grpc::Status::OK;
 }
 
-absl::Status Table::DoList(grpc::ServerContext* ctx, const Message& request,
-                           Message* response) {
+absl::Status Table::DoPage(grpc::ServerContext* ctx, const Message& request,
+                           Message* response, const std::string& statement,
+                           const std::string& count_statement,
+                           bool descending) {
   const Descriptor* rd = request.GetDescriptor();
   const auto* rr = request.GetReflection();
   auto size =
@@ -176,8 +192,10 @@ absl::Status Table::DoList(grpc::ServerContext* ctx, const Message& request,
     extras["cursor_time"] = db::pg::FormatTimestamp((*cursor)->time);
     extras["cursor_id"] = (*cursor)->id;
   } else {
-    extras["cursor_time"] = std::string(kFirstCursorTime);
-    extras["cursor_id"] = std::string(kFirstCursorId);
+    extras["cursor_time"] =
+        std::string(descending ? kFirstCursorTimeDesc : kFirstCursorTime);
+    extras["cursor_id"] =
+        std::string(descending ? kFirstCursorIdDesc : kFirstCursorId);
   }
   extras["page_limit"] = absl::StrCat(*size + 1);
 
@@ -186,8 +204,8 @@ absl::Status Table::DoList(grpc::ServerContext* ctx, const Message& request,
   const ParamSource sources[] = {{"", &request}};
   const FieldDescriptor* items =
       RepeatedOf(response->GetDescriptor(), resource_);
-  auto rows = db_.FetchMany(options, absl::StrCat("List", spec_.plural),
-                            sources, extras, response, items);
+  auto rows =
+      db_.FetchMany(options, statement, sources, extras, response, items);
   if (!rows.ok()) return rows.status();
   const auto* out = response->GetReflection();
   if (*rows > *size) {
@@ -205,8 +223,7 @@ absl::Status Table::DoList(grpc::ServerContext* ctx, const Message& request,
   }
   const FieldDescriptor* want_total = rd->FindFieldByName("include_total_size");
   if (want_total != nullptr && rr->GetBool(request, want_total)) {
-    if (absl::Status s = db_.FetchOne(
-            options, absl::StrCat("Count", spec_.plural), sources, response);
+    if (absl::Status s = db_.FetchOne(options, count_statement, sources, response);
         !s.ok()) {
       return s;
     }
@@ -216,7 +233,109 @@ absl::Status Table::DoList(grpc::ServerContext* ctx, const Message& request,
 
 grpc::Status Table::List(grpc::ServerContext* ctx, const Message& request,
                          Message* response) {
-  return ToGrpcStatus(DoList(ctx, request, response));
+  bool descending = false;
+  if (spec_.descending_list) {
+    const FieldDescriptor* order = request.GetDescriptor()->FindFieldByName("order");
+    const int value = request.GetReflection()->GetEnumValue(request, order);
+    if (order->enum_type()->FindValueByNumber(value) == nullptr) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("order: unknown value ", value)));
+    }
+    descending = order->enum_type()->FindValueByNumber(value)->name() ==
+                 "SORT_ORDER_DESCENDING";
+  }
+  return ToGrpcStatus(DoPage(
+      ctx, request, response,
+      absl::StrCat("List", spec_.plural, descending ? "Desc" : ""),
+      absl::StrCat("Count", spec_.plural), descending));
+}
+
+db::pg::CallOptions Table::CallOptions(grpc::ServerContext* ctx) const {
+  return CallOptionsFor(ctx, options_.max_rpc_timeout);
+}
+
+const TableMeta& Table::meta() const {
+  static const TableMeta* empty = new TableMeta();
+  const TableMeta* m = db_.schema().table(spec_.table);
+  return m == nullptr ? *empty : *m;
+}
+
+absl::Status Table::CheckFields(const Message& message,
+                                const std::vector<std::string>& required) {
+  const Descriptor* d = message.GetDescriptor();
+  const auto* r = message.GetReflection();
+  for (const std::string& name : required) {
+    const FieldDescriptor* f = d->FindFieldByName(name);
+    if (f == nullptr) continue;
+    bool set;
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      set = !r->GetString(message, f).empty();
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+      set = r->GetEnumValue(message, f) != 0;
+    } else {
+      set = !f->has_presence() || r->HasField(message, f);
+    }
+    if (!set) return absl::InvalidArgumentError(absl::StrCat(name, ": required"));
+  }
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_ENUM || f->is_repeated()) continue;
+    const int v = r->GetEnumValue(message, f);
+    if (f->enum_type()->FindValueByNumber(v) == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(f->name(), ": unknown value ", v));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Table::DoCall(const Method& method, grpc::ServerContext* ctx,
+                           const Message& request, Message* response) {
+  if (absl::Status s = CheckFields(request, method.required); !s.ok()) return s;
+  if (method.check_columns) {
+    if (absl::Status s = ValidateColumns(request, "", meta(), nullptr); !s.ok()) {
+      return s;
+    }
+  }
+  const ParamSource sources[] = {{"", &request}};
+  const db::pg::CallOptions options = CallOptions(ctx);
+  switch (method.kind) {
+    case MethodKind::kOne: {
+      absl::Status s = db_.FetchOne(options, method.statement, sources, response);
+      if (s.code() == absl::StatusCode::kNotFound) {
+        return absl::NotFoundError(absl::StrCat(spec_.entity, " not found"));
+      }
+      return s;
+    }
+    case MethodKind::kExecOne:
+    case MethodKind::kAffected: {
+      auto n = db_.Execute(options, method.statement, sources);
+      if (!n.ok()) return n.status();
+      if (method.kind == MethodKind::kExecOne) {
+        if (*n == 0) {
+          return absl::NotFoundError(absl::StrCat(spec_.entity, " not found"));
+        }
+        return absl::OkStatus();
+      }
+      const FieldDescriptor* f =
+          response->GetDescriptor()->FindFieldByName("affected_rows");
+      response->GetReflection()->SetInt64(response, f, *n);
+      return absl::OkStatus();
+    }
+    case MethodKind::kPage:
+      return DoPage(ctx, request, response, method.statement,
+                    method.count_statement, /*descending=*/false);
+  }
+  return absl::InternalError("unknown method kind");
+}
+
+grpc::Status Table::Call(absl::string_view name, grpc::ServerContext* ctx,
+                         const Message& request, Message* response) {
+  for (const Method& m : spec_.methods) {
+    if (m.name == name) return ToGrpcStatus(DoCall(m, ctx, request, response));
+  }
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      absl::StrCat("no method ", name));
 }
 
 std::vector<Binding> Table::Bindings() const {

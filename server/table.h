@@ -32,6 +32,30 @@ struct HandlerOptions {
   int max_page_size = 1000;    ///< Larger page sizes are clamped (rows).
 };
 
+/// How a simple domain method (one query, no transaction) runs.
+enum class MethodKind {
+  kOne,       ///< `:one` query; its row is the response; NOT_FOUND if none.
+  kExecOne,   ///< `:execrows` query on one row; NOT_FOUND if it touched none.
+  kAffected,  ///< `:execrows` query; the count goes to affected_rows.
+  kPage,      ///< Keyset page like List (query + count_statement).
+};
+
+/// A domain method backed by one named query (db/queries/). Its parameters
+/// are bound from the request's fields by name.
+struct Method {
+  std::string name;       ///< The RPC, e.g. "GetUserByEmail".
+  std::string statement;  ///< The query, e.g. "GetUserByEmail".
+  MethodKind kind;
+  /// Request fields that must be set (non-empty string, non-zero enum, set
+  /// message): INVALID_ARGUMENT "<field>: required" otherwise.
+  std::vector<std::string> required;
+  /// kPage: the query that fills total_size.
+  std::string count_statement = "";
+  /// Also check the request's fields that are columns of the table
+  /// (lengths, enum values) with ValidateColumns, as for an update.
+  bool check_columns = false;
+};
+
 struct TableSpec {
   /// The service, e.g. UserService::descriptor().
   const google::protobuf::ServiceDescriptor* service;
@@ -41,6 +65,10 @@ struct TableSpec {
   std::string time_column;  ///< Keyset sort column: "created_at".
   /// Resource fields an update_mask may not name.
   absl::flat_hash_set<absl::string_view> immutable;
+  /// Domain methods served by Call().
+  std::vector<Method> methods = {};
+  /// Whether List<X>s accepts `order` (needs a List<X>sDesc query).
+  bool descending_list = false;
 };
 
 class Table {
@@ -72,8 +100,23 @@ class Table {
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response);
 
+  /// Runs the domain method `method` (one of spec.methods).
+  grpc::Status Call(absl::string_view method, grpc::ServerContext* ctx,
+                    const google::protobuf::Message& request,
+                    google::protobuf::Message* response);
+
   /// How this table's handlers use their queries (for Vet at start-up).
   std::vector<Binding> Bindings() const;
+
+  /// The table's columns (from the live schema).
+  const TableMeta& meta() const;
+  /// The call options of an RPC under this server's limits.
+  db::pg::CallOptions CallOptions(grpc::ServerContext* ctx) const;
+  /// INVALID_ARGUMENT "<field>: required" for each named field of `message`
+  /// that is unset (empty string, zero enum, absent message), and "<field>:
+  /// unknown value N" for any enum field holding a value its type lacks.
+  static absl::Status CheckFields(const google::protobuf::Message& message,
+                                  const std::vector<std::string>& required);
 
   const HandlerOptions& options() const { return options_; }
   Database& db() { return db_; }
@@ -87,7 +130,12 @@ class Table {
   absl::Status DoUpdate(grpc::ServerContext* ctx,
                         const google::protobuf::Message& request,
                         google::protobuf::Message* response);
-  absl::Status DoList(grpc::ServerContext* ctx,
+  absl::Status DoPage(grpc::ServerContext* ctx,
+                      const google::protobuf::Message& request,
+                      google::protobuf::Message* response,
+                      const std::string& statement,
+                      const std::string& count_statement, bool descending);
+  absl::Status DoCall(const Method& method, grpc::ServerContext* ctx,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
   absl::Status CheckId(const google::protobuf::Message& message,

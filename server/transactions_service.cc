@@ -1,50 +1,109 @@
 #include "server/transactions_service.h"
 
+#include "absl/strings/str_cat.h"
+#include "server/status.h"
+
 namespace defifundr::server {
 
 using namespace data::v1;  // NOLINT: the service's own messages.
 
-TransactionServiceImpl::TransactionServiceImpl(Database& db,
-                                               const HandlerOptions& options)
+namespace {
+
+const google::protobuf::ServiceDescriptor* Descriptor() {
+  return google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      TransactionService::service_full_name());
+}
+
+}  // namespace
+
+TransactionServiceImpl::TransactionServiceImpl(Database& db, const HandlerOptions& options)
     : table_(db,
-             TableSpec{google::protobuf::DescriptorPool::generated_pool()
-                           ->FindServiceByName(
-                               TransactionService::service_full_name()),
-                       "Transaction",
-                       "Transactions",
-                       "transactions",
-                       "created_at",
-                       {"user_id", "created_at", "updated_at"}},
+             TableSpec{Descriptor(), "Transaction", "Transactions", "transactions", "created_at",
+                       {"user_id", "created_at", "updated_at"},
+                       {
+                           {"GetTransactionByTxHash", "GetTransactionByTxHash", MethodKind::kOne, {"tx_hash"}},
+                           {"DeleteUserTransactions", "DeleteUserTransactions", MethodKind::kAffected, {"user_id"}},
+                       }},
              options) {}
 
-grpc::Status TransactionServiceImpl::CreateTransaction(
-    grpc::ServerContext* ctx, const CreateTransactionRequest* request,
-    Transaction* response) {
+std::vector<Binding> TransactionServiceImpl::Bindings() const {
+  std::vector<Binding> b = table_.Bindings();
+  const auto* update = Descriptor()->FindMethodByName("UpdateTransactionStatus");
+  b.push_back({"UpdateTransactionStatus", update->output_type(),
+               {update->input_type()}, {}});
+  return b;
+}
+
+grpc::Status TransactionServiceImpl::CreateTransaction(grpc::ServerContext* ctx,
+                                const CreateTransactionRequest* request,
+                                Transaction* response) {
   return table_.Create(ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::GetTransaction(
-    grpc::ServerContext* ctx, const GetTransactionRequest* request,
-    Transaction* response) {
+grpc::Status TransactionServiceImpl::GetTransaction(grpc::ServerContext* ctx,
+                                const GetTransactionRequest* request,
+                                Transaction* response) {
   return table_.Get(ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::UpdateTransaction(
-    grpc::ServerContext* ctx, const UpdateTransactionRequest* request,
-    Transaction* response) {
+grpc::Status TransactionServiceImpl::UpdateTransaction(grpc::ServerContext* ctx,
+                                const UpdateTransactionRequest* request,
+                                Transaction* response) {
   return table_.Update(ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::DeleteTransaction(
-    grpc::ServerContext* ctx, const DeleteTransactionRequest* request,
-    google::protobuf::Empty* response) {
+grpc::Status TransactionServiceImpl::DeleteTransaction(grpc::ServerContext* ctx,
+                                const DeleteTransactionRequest* request,
+                                google::protobuf::Empty* response) {
   return table_.Delete(ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::ListTransactions(
-    grpc::ServerContext* ctx, const ListTransactionsRequest* request,
-    ListTransactionsResponse* response) {
+grpc::Status TransactionServiceImpl::ListTransactions(grpc::ServerContext* ctx,
+                               const ListTransactionsRequest* request,
+                               ListTransactionsResponse* response) {
   return table_.List(ctx, *request, response);
 }
 
+grpc::Status TransactionServiceImpl::GetTransactionByTxHash(grpc::ServerContext* ctx,
+                                const GetTransactionByTxHashRequest* request,
+                                Transaction* response) {
+  return table_.Call("GetTransactionByTxHash", ctx, *request, response);
+}
+
+grpc::Status TransactionServiceImpl::DeleteUserTransactions(grpc::ServerContext* ctx,
+                                const DeleteUserTransactionsRequest* request,
+                                AffectedRowsResponse* response) {
+  return table_.Call("DeleteUserTransactions", ctx, *request, response);
+}
+
+grpc::Status TransactionServiceImpl::UpdateTransactionStatus(grpc::ServerContext* ctx,
+                                const UpdateTransactionStatusRequest* request,
+                                Transaction* response) {
+  return ToGrpcStatus(DoUpdateTransactionStatus(ctx, *request, response));
+}
+
+absl::Status TransactionServiceImpl::DoUpdateTransactionStatus(
+    grpc::ServerContext* ctx, const UpdateTransactionStatusRequest& request,
+    Transaction* response) {
+  if (absl::Status s = Table::CheckFields(request, {"id", "status"}); !s.ok()) {
+    return s;
+  }
+  const ParamSource sources[] = {{"", &request}};
+  const db::pg::CallOptions options = table_.CallOptions(ctx);
+  // One conditional UPDATE is the compare-and-set; when it matches no row,
+  // a read tells a missing row from a status that differs.
+  absl::Status s = table_.db().FetchOne(options, "UpdateTransactionStatus",
+                                        sources, response);
+  if (s.code() != absl::StatusCode::kNotFound) return s;
+  Transaction current;
+  absl::Status exists =
+      table_.db().FetchOne(options, "GetTransaction", sources, &current);
+  if (exists.code() == absl::StatusCode::kNotFound) {
+    return absl::NotFoundError(absl::StrCat("Transaction ", request.id(), " not found"));
+  }
+  if (!exists.ok()) return exists;
+  return absl::FailedPreconditionError(absl::StrCat(
+      "status is ", TransactionStatus_Name(current.status()), ", not the expected ",
+      TransactionStatus_Name(request.expected_status())));
+}
 }  // namespace defifundr::server

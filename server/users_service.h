@@ -31,11 +31,42 @@ class UserServiceImpl final : public data::v1::UserService::Service {
   grpc::Status ListUsers(grpc::ServerContext* ctx,
                          const data::v1::ListUsersRequest* request,
                          data::v1::ListUsersResponse* response) override;
+  grpc::Status GetUserByEmail(grpc::ServerContext* ctx,
+                              const data::v1::GetUserByEmailRequest* request,
+                              data::v1::User* response) override;
+  grpc::Status CheckEmailExists(
+      grpc::ServerContext* ctx,
+      const data::v1::CheckEmailExistsRequest* request,
+      data::v1::CheckEmailExistsResponse* response) override;
+  grpc::Status SearchUsers(grpc::ServerContext* ctx,
+                           const data::v1::SearchUsersRequest* request,
+                           data::v1::ListUsersResponse* response) override;
+  grpc::Status CountUsers(grpc::ServerContext* ctx,
+                          const data::v1::CountUsersRequest* request,
+                          data::v1::CountResponse* response) override;
+  grpc::Status UpdateUserEmail(grpc::ServerContext* ctx,
+                               const data::v1::UpdateUserEmailRequest* request,
+                               data::v1::User* response) override;
+  grpc::Status UpdateUserPassword(
+      grpc::ServerContext* ctx,
+      const data::v1::UpdateUserPasswordRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::Status GetUserCredentials(
+      grpc::ServerContext* ctx,
+      const data::v1::GetUserCredentialsRequest* request,
+      data::v1::UserCredentials* response) override;
+  grpc::Status RegisterUser(grpc::ServerContext* ctx,
+                            const data::v1::RegisterUserRequest* request,
+                            data::v1::RegisterUserResponse* response) override;
 
   /// The queries these handlers run, for start-up vetting.
-  std::vector<Binding> Bindings() const { return table_.Bindings(); }
+  std::vector<Binding> Bindings() const;
 
  private:
+  absl::Status DoRegisterUser(grpc::ServerContext* ctx,
+                              const data::v1::RegisterUserRequest& request,
+                              data::v1::RegisterUserResponse* response);
+
   Table table_;
 };
 

@@ -49,3 +49,12 @@ LIMIT @page_limit;
 SELECT count(*) AS total_size
 FROM kyc
 WHERE (@user_id::uuid IS NULL OR user_id = @user_id);
+
+-- name: GetKycByUserId :one
+SELECT id, user_id, face_verification, identity_verification,
+    verification_type, verification_number, verification_status, updated_at,
+    created_at
+FROM kyc
+WHERE user_id = @user_id
+ORDER BY created_at DESC, id DESC
+LIMIT 1;

@@ -1,14 +1,18 @@
 -- Queries of SessionService (table sessions).
 
 -- name: CreateSession :one
+-- With a @request_id already used, inserts nothing and returns no row (the
+-- caller then reads GetSessionByRequestId).
 INSERT INTO sessions (
     id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at)
+    client_ip, is_blocked, expires_at, request_id)
 VALUES (
     COALESCE(@id::uuid, gen_random_uuid()), @user_id, @refresh_token,
     @user_agent, @web_oauth_client_id, @oauth_access_token, @oauth_id_token,
-    @user_login_type, @mfa_enabled, @client_ip, @is_blocked, @expires_at)
+    @user_login_type, @mfa_enabled, @client_ip, @is_blocked, @expires_at,
+    @request_id::uuid)
+ON CONFLICT (request_id) DO NOTHING
 RETURNING id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
     client_ip, is_blocked, expires_at, created_at;
@@ -56,3 +60,53 @@ SELECT count(*) AS total_size
 FROM sessions
 WHERE (@user_id::uuid IS NULL OR user_id = @user_id)
   AND (NOT @active_only::boolean OR (NOT is_blocked AND expires_at > now()));
+
+-- name: GetSessionByRequestId :one
+SELECT id, user_id, refresh_token, user_agent, web_oauth_client_id,
+    oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
+    client_ip, is_blocked, expires_at, created_at FROM sessions WHERE request_id = @request_id;
+
+-- name: GetSessionByRefreshToken :one
+SELECT id, user_id, refresh_token, user_agent, web_oauth_client_id,
+    oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
+    client_ip, is_blocked, expires_at, created_at FROM sessions WHERE refresh_token = @refresh_token;
+
+-- name: CountActiveSessions :one
+SELECT count(*) AS count
+FROM sessions
+WHERE (@user_id::uuid IS NULL OR user_id = @user_id) AND NOT is_blocked AND expires_at > now();
+
+-- name: UpdateRefreshToken :one
+UPDATE sessions SET refresh_token = @refresh_token
+WHERE id = @id
+RETURNING id, user_id, refresh_token, user_agent, web_oauth_client_id,
+    oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
+    client_ip, is_blocked, expires_at, created_at;
+
+-- name: BlockSession :one
+UPDATE sessions SET is_blocked = true
+WHERE id = @id
+RETURNING id, user_id, refresh_token, user_agent, web_oauth_client_id,
+    oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
+    client_ip, is_blocked, expires_at, created_at;
+
+-- name: BlockUserSessions :execrows
+UPDATE sessions SET is_blocked = true WHERE user_id = @user_id AND NOT is_blocked;
+
+-- name: BlockExpiredSessions :execrows
+UPDATE sessions SET is_blocked = true WHERE expires_at <= now() AND NOT is_blocked;
+
+-- name: DeleteUserSessions :execrows
+DELETE FROM sessions WHERE user_id = @user_id;
+
+-- name: DeleteExpiredSessions :execrows
+DELETE FROM sessions WHERE expires_at < @expired_before;
+
+-- name: LockSession :one
+-- RotateSession's first step: the row lock serializes concurrent rotations.
+SELECT id, user_id, refresh_token, user_agent, web_oauth_client_id,
+    oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
+    client_ip, is_blocked, expires_at, created_at, (NOT is_blocked AND expires_at > now()) AS is_active
+FROM sessions
+WHERE id = @id
+FOR UPDATE;

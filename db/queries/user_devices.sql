@@ -73,3 +73,92 @@ WHERE (@user_id::uuid IS NULL OR user_id = @user_id)
   AND (NOT @active_only::boolean
        OR (is_active AND NOT is_revoked
            AND (expires_at IS NULL OR expires_at > now())));
+
+-- name: UpsertDeviceToken :one
+INSERT INTO user_device_tokens (
+    user_id, device_token, platform, device_type, device_model, os_name,
+    os_version, push_notification_token, is_active, is_verified, last_used_at,
+    app_version, client_ip, expires_at, is_revoked)
+VALUES (
+    @user_id, @device_token, @platform, @device_type, @device_model, @os_name,
+    @os_version, @push_notification_token, COALESCE(@is_active::boolean, true),
+    @is_verified, now(), @app_version, @client_ip, @expires_at, @is_revoked)
+ON CONFLICT (device_token) DO UPDATE SET
+    user_id = EXCLUDED.user_id,
+    platform = EXCLUDED.platform,
+    device_type = EXCLUDED.device_type,
+    device_model = EXCLUDED.device_model,
+    os_name = EXCLUDED.os_name,
+    os_version = EXCLUDED.os_version,
+    push_notification_token = EXCLUDED.push_notification_token,
+    is_active = EXCLUDED.is_active,
+    is_verified = EXCLUDED.is_verified,
+    last_used_at = now(),
+    app_version = EXCLUDED.app_version,
+    client_ip = EXCLUDED.client_ip,
+    expires_at = EXCLUDED.expires_at,
+    is_revoked = EXCLUDED.is_revoked
+RETURNING id, user_id, device_token, platform, device_type, device_model,
+    os_name, os_version, push_notification_token, is_active, is_verified,
+    last_used_at, first_registered_at, app_version, client_ip, expires_at,
+    is_revoked;
+
+-- name: GetDeviceByToken :one
+SELECT id, user_id, device_token, platform, device_type, device_model,
+    os_name, os_version, push_notification_token, is_active, is_verified,
+    last_used_at, first_registered_at, app_version, client_ip, expires_at,
+    is_revoked FROM user_device_tokens WHERE device_token = @device_token;
+
+-- name: SearchDevices :many
+SELECT id, user_id, device_token, platform, device_type, device_model,
+    os_name, os_version, push_notification_token, is_active, is_verified,
+    last_used_at, first_registered_at, app_version, client_ip, expires_at,
+    is_revoked
+FROM user_device_tokens
+WHERE user_id = @user_id
+  AND (device_type ILIKE '%' || like_escape(@query) || '%'
+       OR device_model ILIKE '%' || like_escape(@query) || '%'
+       OR platform ILIKE '%' || like_escape(@query) || '%')
+  AND (first_registered_at, id) > (@cursor_time::timestamptz, @cursor_id::uuid)
+ORDER BY first_registered_at, id
+LIMIT @page_limit;
+
+-- name: CountSearchDevices :one
+SELECT count(*) AS total_size FROM user_device_tokens WHERE user_id = @user_id
+  AND (device_type ILIKE '%' || like_escape(@query) || '%'
+       OR device_model ILIKE '%' || like_escape(@query) || '%'
+       OR platform ILIKE '%' || like_escape(@query) || '%');
+
+-- name: TouchDevice :one
+UPDATE user_device_tokens
+SET last_used_at = now(), client_ip = COALESCE(@client_ip, client_ip)
+WHERE id = @id
+RETURNING id, user_id, device_token, platform, device_type, device_model,
+    os_name, os_version, push_notification_token, is_active, is_verified,
+    last_used_at, first_registered_at, app_version, client_ip, expires_at,
+    is_revoked;
+
+-- name: UpdatePushToken :one
+UPDATE user_device_tokens
+SET push_notification_token = @push_notification_token, is_verified = true
+WHERE id = @id
+RETURNING id, user_id, device_token, platform, device_type, device_model,
+    os_name, os_version, push_notification_token, is_active, is_verified,
+    last_used_at, first_registered_at, app_version, client_ip, expires_at,
+    is_revoked;
+
+-- name: RevokeDevice :one
+UPDATE user_device_tokens SET is_revoked = true, is_active = false
+WHERE id = @id
+RETURNING id, user_id, device_token, platform, device_type, device_model,
+    os_name, os_version, push_notification_token, is_active, is_verified,
+    last_used_at, first_registered_at, app_version, client_ip, expires_at,
+    is_revoked;
+
+-- name: CountActiveDevices :one
+SELECT count(*) AS count
+FROM user_device_tokens
+WHERE (@user_id::uuid IS NULL OR user_id = @user_id) AND is_active AND NOT is_revoked AND (expires_at IS NULL OR expires_at > now());
+
+-- name: DeleteExpiredDevices :execrows
+DELETE FROM user_device_tokens WHERE expires_at < @expired_before;

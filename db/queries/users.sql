@@ -67,3 +67,77 @@ LIMIT @page_limit;
 SELECT count(*) AS total_size
 FROM users
 WHERE (@account_type::varchar IS NULL OR account_type = @account_type);
+
+-- name: ListUsersDesc :many
+-- ListUsers newest first: keyset page before (@cursor_time, @cursor_id).
+SELECT id, email, profile_picture, account_type, gender,
+    personal_account_type, first_name, last_name, nationality,
+    residential_country, job_role, company_website, employment_type,
+    created_at, updated_at
+FROM users
+WHERE (@account_type::varchar IS NULL OR account_type = @account_type)
+  AND (created_at, id) < (@cursor_time::timestamptz, @cursor_id::uuid)
+ORDER BY created_at DESC, id DESC
+LIMIT @page_limit;
+
+-- name: GetUserByEmail :one
+SELECT id, email, profile_picture, account_type, gender,
+    personal_account_type, first_name, last_name, nationality,
+    residential_country, job_role, company_website, employment_type,
+    created_at, updated_at
+FROM users
+WHERE lower(email) = lower(@email);
+
+-- name: CheckEmailExists :one
+SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(@email)) AS exists;
+
+-- name: SearchUsers :many
+-- Substring search; like_escape() (see below) makes % and _ in the query
+-- literal.
+SELECT id, email, profile_picture, account_type, gender,
+    personal_account_type, first_name, last_name, nationality,
+    residential_country, job_role, company_website, employment_type,
+    created_at, updated_at
+FROM users
+WHERE (first_name ILIKE '%' || like_escape(@query) || '%'
+       OR last_name ILIKE '%' || like_escape(@query) || '%'
+       OR email ILIKE '%' || like_escape(@query) || '%'
+       OR nationality ILIKE '%' || like_escape(@query) || '%')
+  AND (created_at, id) > (@cursor_time::timestamptz, @cursor_id::uuid)
+ORDER BY created_at, id
+LIMIT @page_limit;
+
+-- name: CountSearchUsers :one
+SELECT count(*) AS total_size
+FROM users
+WHERE (first_name ILIKE '%' || like_escape(@query) || '%'
+       OR last_name ILIKE '%' || like_escape(@query) || '%'
+       OR email ILIKE '%' || like_escape(@query) || '%'
+       OR nationality ILIKE '%' || like_escape(@query) || '%');
+
+-- name: CountUsersByFilter :one
+SELECT count(*) AS count
+FROM users
+WHERE (@account_type::varchar IS NULL OR account_type = @account_type)
+  AND (@query::varchar IS NULL OR (first_name ILIKE '%' || like_escape(@query) || '%'
+       OR last_name ILIKE '%' || like_escape(@query) || '%'
+       OR email ILIKE '%' || like_escape(@query) || '%'
+       OR nationality ILIKE '%' || like_escape(@query) || '%'));
+
+-- name: UpdateUserEmail :one
+UPDATE users SET email = @email, updated_at = now()
+WHERE id = @id
+RETURNING id, email, profile_picture, account_type, gender,
+    personal_account_type, first_name, last_name, nationality,
+    residential_country, job_role, company_website, employment_type,
+    created_at, updated_at;
+
+-- name: UpdateUserPassword :execrows
+UPDATE users SET password_hash = @password_hash, updated_at = now()
+WHERE id = @id;
+
+-- name: GetUserCredentialsById :one
+SELECT id, email, password_hash FROM users WHERE id = @id;
+
+-- name: GetUserCredentialsByEmail :one
+SELECT id, email, password_hash FROM users WHERE lower(email) = lower(@email);

@@ -119,7 +119,7 @@ class ServeTest : public ::testing::Test {
     log_ = absl::StrCat(::testing::TempDir(), "/serve-", getpid(), ".log");
     pid_ = Spawn({"serve"}, db_->url(), log_);
     // The log names the port it bound (GRPC_LISTEN port 0 = any free port).
-    const std::regex port_re("port=([0-9]+)");
+    const std::regex port_re("INFO serving .* port=([0-9]+) ");
     const absl::Time deadline = absl::Now() + absl::Seconds(30);
     std::smatch m;
     while (absl::Now() < deadline) {

@@ -404,7 +404,7 @@ const TableCase kCases[] = {
      true, "", "platform", 50, "device_model", R"("Pixel 8")", "platform"},
     {"defifundr.data.v1.OtpService", "Otp", "Otps", "otp_verifications",
      DEFIFUNDR_OPS(otps, OtpService, Otp, Otps),
-     R"({"user_id":"$USER","otp_code":"123456","hashed_otp":"hash-$N",
+     R"({"id":"$ID","user_id":"$USER","otp_code":"123456","hashed_otp":"hash-$N","is_verified":true,
         "purpose":"OTP_PURPOSE_PASSWORD_RESET","expires_at":"2030-01-01T00:00:00Z",
         "ip_address":"192.0.2.1"})",
      true, "purpose", "otp_code", 10, "contact_method", R"("ada@example.com")",
