@@ -1,6 +1,5 @@
 #include "server/kyc_service.h"
 
-
 namespace defifundr::server {
 
 using namespace data::v1;  // NOLINT: the service's own messages.
@@ -16,10 +15,17 @@ const google::protobuf::ServiceDescriptor* Descriptor() {
 
 KycServiceImpl::KycServiceImpl(Database& db, const HandlerOptions& options)
     : table_(db,
-             TableSpec{Descriptor(), "Kyc", "Kycs", "kyc", "created_at",
+             TableSpec{Descriptor(),
+                       "Kyc",
+                       "Kycs",
+                       "kyc",
+                       "created_at",
                        {"user_id", "created_at", "updated_at"},
                        {
-                           {"GetKycByUserId", "GetKycByUserId", MethodKind::kOne, {"user_id"}},
+                           {"GetKycByUserId",
+                            "GetKycByUserId",
+                            MethodKind::kOne,
+                            {"user_id"}},
                        }},
              options) {}
 
@@ -29,38 +35,38 @@ std::vector<Binding> KycServiceImpl::Bindings() const {
 }
 
 grpc::Status KycServiceImpl::CreateKyc(grpc::ServerContext* ctx,
-                                const CreateKycRequest* request,
-                                Kyc* response) {
+                                       const CreateKycRequest* request,
+                                       Kyc* response) {
   return table_.Create(ctx, *request, response);
 }
 
 grpc::Status KycServiceImpl::GetKyc(grpc::ServerContext* ctx,
-                                const GetKycRequest* request,
-                                Kyc* response) {
+                                    const GetKycRequest* request,
+                                    Kyc* response) {
   return table_.Get(ctx, *request, response);
 }
 
 grpc::Status KycServiceImpl::UpdateKyc(grpc::ServerContext* ctx,
-                                const UpdateKycRequest* request,
-                                Kyc* response) {
+                                       const UpdateKycRequest* request,
+                                       Kyc* response) {
   return table_.Update(ctx, *request, response);
 }
 
 grpc::Status KycServiceImpl::DeleteKyc(grpc::ServerContext* ctx,
-                                const DeleteKycRequest* request,
-                                google::protobuf::Empty* response) {
+                                       const DeleteKycRequest* request,
+                                       google::protobuf::Empty* response) {
   return table_.Delete(ctx, *request, response);
 }
 
 grpc::Status KycServiceImpl::ListKycs(grpc::ServerContext* ctx,
-                               const ListKycsRequest* request,
-                               ListKycsResponse* response) {
+                                      const ListKycsRequest* request,
+                                      ListKycsResponse* response) {
   return table_.List(ctx, *request, response);
 }
 
-grpc::Status KycServiceImpl::GetKycByUserId(grpc::ServerContext* ctx,
-                                const GetKycByUserIdRequest* request,
-                                Kyc* response) {
+grpc::Status KycServiceImpl::GetKycByUserId(
+    grpc::ServerContext* ctx, const GetKycByUserIdRequest* request,
+    Kyc* response) {
   return table_.Call("GetKycByUserId", ctx, *request, response);
 }
 

@@ -17,23 +17,23 @@ class KycServiceImpl final : public data::v1::KycService::Service {
   KycServiceImpl(Database& db, const HandlerOptions& options);
 
   grpc::Status CreateKyc(grpc::ServerContext* ctx,
-                      const data::v1::CreateKycRequest* request,
-                      data::v1::Kyc* response) override;
+                         const data::v1::CreateKycRequest* request,
+                         data::v1::Kyc* response) override;
   grpc::Status GetKyc(grpc::ServerContext* ctx,
                       const data::v1::GetKycRequest* request,
                       data::v1::Kyc* response) override;
   grpc::Status UpdateKyc(grpc::ServerContext* ctx,
-                      const data::v1::UpdateKycRequest* request,
-                      data::v1::Kyc* response) override;
+                         const data::v1::UpdateKycRequest* request,
+                         data::v1::Kyc* response) override;
   grpc::Status DeleteKyc(grpc::ServerContext* ctx,
-                      const data::v1::DeleteKycRequest* request,
-                      google::protobuf::Empty* response) override;
+                         const data::v1::DeleteKycRequest* request,
+                         google::protobuf::Empty* response) override;
   grpc::Status ListKycs(grpc::ServerContext* ctx,
-                      const data::v1::ListKycsRequest* request,
-                      data::v1::ListKycsResponse* response) override;
+                        const data::v1::ListKycsRequest* request,
+                        data::v1::ListKycsResponse* response) override;
   grpc::Status GetKycByUserId(grpc::ServerContext* ctx,
-                      const data::v1::GetKycByUserIdRequest* request,
-                      data::v1::Kyc* response) override;
+                              const data::v1::GetKycByUserIdRequest* request,
+                              data::v1::Kyc* response) override;
 
   /// The queries these handlers run, for start-up vetting.
   std::vector<Binding> Bindings() const;

@@ -1,15 +1,18 @@
 // defifundr-data: the one executable. Subcommands:
 //   serve                     run the gRPC server
 //   migrate <goose command>   up | up-by-one | up-to V | down | down-to V |
-//                             redo | reset | status | version
+//                             redo | reset | status | version |
+//                             create NAME [sql] | fix | validate
 //   seed                      load deterministic sample data
 //   vet                       prepare every query against the live schema
 //                             and check it against the API's messages
 // Every flag can also be set by the environment variable named in its help.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,7 +22,9 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "db/log.h"
 #include "db/migrate/migration.h"
 #include "db/migrate/migrator.h"
@@ -68,7 +73,23 @@ ABSL_FLAG(std::string, migrations_dir, Env("MIGRATIONS_DIR", ""),
           "[env MIGRATIONS_DIR]");
 ABSL_FLAG(bool, allow_missing, false,
           "migrate: apply pending migrations older than the current version");
-ABSL_FLAG(int, seed_users, 300, "seed: number of users to generate");
+ABSL_FLAG(absl::Duration, lock_timeout, absl::Minutes(5),
+          "migrate: how long to wait for another migrator's lock, e.g. 30s");
+ABSL_FLAG(bool, sequential, false,
+          "migrate create: number the file after the highest sequential "
+          "version (goose -s) instead of with a timestamp");
+ABSL_FLAG(std::string, size, "small",
+          "seed: data volume: small (300 users), medium (10,000) or large "
+          "(100,000)");
+ABSL_FLAG(int, users, 0, "seed: users to generate (default: by --size)");
+ABSL_FLAG(int, seed_users, 0, "seed: older name of --users");
+ABSL_FLAG(std::string, tables, "",
+          "seed: comma-separated tables to load (default: all)");
+ABSL_FLAG(std::string, preserve, "",
+          "seed: comma-separated tables to keep as they are (not emptied, not "
+          "loaded)");
+ABSL_FLAG(int, tx_days, 0,
+          "seed: days of transaction history (default: by --size)");
 ABSL_FLAG(uint64_t, seed, 42, "seed: random seed (same seed, same rows)");
 ABSL_FLAG(bool, clean, true, "seed: empty the tables first");
 
@@ -80,9 +101,11 @@ constexpr char kUsage[] =
     "commands:\n"
     "  serve                    serve the gRPC API\n"
     "  migrate <command>        up | up-by-one | up-to VERSION | down |\n"
-    "                           down-to VERSION | redo | reset | status | "
-    "version\n"
-    "  seed                     load deterministic sample data\n"
+    "                           down-to VERSION | redo | reset | status |\n"
+    "                           version | create NAME [sql] | fix | validate\n"
+    "  seed                     load deterministic sample data (--size,\n"
+    "                           --users, --tables, --preserve, --clean,\n"
+    "                           --tx_days, --seed)\n"
     "  vet                      check every query against the live schema\n";
 
 absl::StatusOr<std::unique_ptr<db::pg::Connection>> Connect() {
@@ -96,12 +119,101 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
+// Where `create` and `fix` write, and `validate` reads when asked to:
+// --migrations_dir, else db/migrations under the working directory.
+std::string MigrationsDirOnDisk() {
+  const std::string dir = absl::GetFlag(FLAGS_migrations_dir);
+  return dir.empty() ? "db/migrations" : dir;
+}
+
+// The commands that work on files only, without a database.
+int MigrateFiles(const std::string& command, const std::vector<char*>& args) {
+  if (command == "create") {
+    if (args.size() < 4 || args.size() > 5) {
+      std::cerr << "usage: defifundr-data migrate create NAME [sql]\n";
+      return 2;
+    }
+    db::migrate::CreateOptions options;
+    options.sequential = absl::GetFlag(FLAGS_sequential);
+    auto path = db::migrate::CreateMigration(MigrationsDirOnDisk(), args[3],
+                                             args.size() == 5 ? args[4] : "sql",
+                                             options);
+    if (!path.ok()) return Fail(path.status());
+    std::cout << "Created new file: " << *path << "\n";
+    return 0;
+  }
+  if (command == "fix") {
+    auto renames = db::migrate::FixMigrations(MigrationsDirOnDisk());
+    if (!renames.ok()) return Fail(renames.status());
+    for (const db::migrate::Rename& r : *renames) {
+      std::cout << "RENAMED " << r.from << " => " << r.to << "\n";
+    }
+    if (renames->empty()) {
+      std::cout << "goose: no timestamped migrations to fix\n";
+    }
+    return 0;
+  }
+  // validate: the directory given, else the migrations built in.
+  std::vector<db::migrate::MigrationSource> sources;
+  std::vector<db::EmbeddedFile> files;
+  if (!absl::GetFlag(FLAGS_migrations_dir).empty()) {
+    auto read =
+        db::migrate::ReadMigrationDir(absl::GetFlag(FLAGS_migrations_dir));
+    if (!read.ok()) return Fail(read.status());
+    sources = *std::move(read);
+    files = db::migrate::AsEmbeddedFiles(sources);
+  } else {
+    auto builtin = db::migrate::BuiltinMigrationFiles();
+    files.assign(builtin.begin(), builtin.end());
+  }
+  const std::vector<absl::Status> errors =
+      db::migrate::ValidateMigrations(files);
+  for (const absl::Status& e : errors) {
+    std::cerr << "goose validate: " << e.message() << "\n";
+  }
+  if (!errors.empty()) {
+    std::cerr << "goose validate: " << errors.size() << " problem(s) in "
+              << files.size() << " files\n";
+    return 1;
+  }
+  std::cout << "goose: " << files.size() << " migration files are valid\n";
+  return 0;
+}
+
 int Migrate(const std::vector<char*>& args) {
   if (args.size() < 3) {
     std::cerr << kUsage;
     return 2;
   }
   const std::string command = args[2];
+  if (command == "create" || command == "fix" || command == "validate") {
+    return MigrateFiles(command, args);
+  }
+  static constexpr const char* kDatabaseCommands[] = {
+      "up",   "up-by-one", "up-to",  "down",   "down-to",
+      "redo", "reset",     "status", "version"};
+  if (std::find(std::begin(kDatabaseCommands), std::end(kDatabaseCommands),
+                command) == std::end(kDatabaseCommands)) {
+    std::cerr << "unknown migrate command: " << command << "\n" << kUsage;
+    return 2;
+  }
+  auto version_arg = [&]() -> absl::StatusOr<int64_t> {
+    int64_t v;
+    if (args.size() < 4 || !absl::SimpleAtoi(args[3], &v) || v < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("migrate ", command, " needs a VERSION"));
+    }
+    return v;
+  };
+  std::optional<int64_t> version;
+  if (command == "up-to" || command == "down-to") {
+    auto v = version_arg();
+    if (!v.ok()) {
+      std::cerr << v.status().message() << "\n" << kUsage;
+      return 2;
+    }
+    version = *v;
+  }
   auto migrations =
       absl::GetFlag(FLAGS_migrations_dir).empty()
           ? db::migrate::ParseMigrations(db::migrate::BuiltinMigrationFiles())
@@ -112,53 +224,54 @@ int Migrate(const std::vector<char*>& args) {
   if (!conn.ok()) return Fail(conn.status());
   db::migrate::MigratorOptions options;
   options.allow_missing = absl::GetFlag(FLAGS_allow_missing);
+  options.lock_timeout = absl::GetFlag(FLAGS_lock_timeout);
   options.out = &std::cout;
   db::migrate::Migrator migrator(**conn, *std::move(migrations), options);
-  auto version_arg = [&]() -> absl::StatusOr<int64_t> {
-    int64_t v;
-    if (args.size() < 4 || !absl::SimpleAtoi(args[3], &v) || v < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("migrate ", command, " needs a VERSION"));
-    }
-    return v;
-  };
   absl::Status status;
   if (command == "up") {
     status = migrator.Up();
   } else if (command == "up-by-one") {
     status = migrator.UpByOne();
   } else if (command == "up-to") {
-    auto v = version_arg();
-    status = v.ok() ? migrator.UpTo(*v) : v.status();
+    status = migrator.UpTo(*version);
   } else if (command == "down") {
     status = migrator.Down();
   } else if (command == "down-to") {
-    auto v = version_arg();
-    status = v.ok() ? migrator.DownTo(*v) : v.status();
+    status = migrator.DownTo(*version);
   } else if (command == "redo") {
     status = migrator.Redo();
   } else if (command == "reset") {
     status = migrator.Reset();
   } else if (command == "status") {
     status = migrator.Status();
-  } else if (command == "version") {
+  } else {  // version
     auto v = migrator.Version();
     if (v.ok()) std::cout << "goose: version " << *v << "\n";
     status = v.status();
-  } else {
-    std::cerr << "unknown migrate command: " << command << "\n" << kUsage;
-    return 2;
   }
   return status.ok() ? 0 : Fail(status);
 }
 
 int Seed() {
-  auto conn = Connect();
-  if (!conn.ok()) return Fail(conn.status());
   db::seed::SeedOptions options;
-  options.users = absl::GetFlag(FLAGS_seed_users);
+  auto size = db::seed::ParseSeedSize(absl::GetFlag(FLAGS_size));
+  if (!size.ok()) {
+    std::cerr << "--size: " << size.status().message() << "\n";
+    return 2;
+  }
+  options.size = *size;
+  options.users = absl::GetFlag(FLAGS_users) != 0
+                      ? absl::GetFlag(FLAGS_users)
+                      : absl::GetFlag(FLAGS_seed_users);
+  options.tx_days = absl::GetFlag(FLAGS_tx_days);
   options.seed = absl::GetFlag(FLAGS_seed);
   options.clean = absl::GetFlag(FLAGS_clean);
+  options.tables =
+      absl::StrSplit(absl::GetFlag(FLAGS_tables), ',', absl::SkipWhitespace());
+  options.preserve = absl::StrSplit(absl::GetFlag(FLAGS_preserve), ',',
+                                    absl::SkipWhitespace());
+  auto conn = Connect();
+  if (!conn.ok()) return Fail(conn.status());
   auto counts = db::seed::Seed(**conn, options, &std::cout);
   return counts.ok() ? 0 : Fail(counts.status());
 }

@@ -21,16 +21,32 @@ const google::protobuf::ServiceDescriptor* Descriptor() {
 }  // namespace
 
 OtpServiceImpl::OtpServiceImpl(Database& db, const HandlerOptions& options)
-    : table_(db,
-             TableSpec{Descriptor(), "Otp", "Otps", "otp_verifications", "created_at",
-                       {"user_id", "created_at"},
-                       {
-                           {"GetActiveOtp", "GetActiveOtp", MethodKind::kOne, {"user_id", "purpose"}},
-                           {"ListPendingOtps", "ListPendingOtps", MethodKind::kPage, {"user_id"}, "CountPendingOtps"},
-                           {"CountActiveOtps", "CountActiveOtps", MethodKind::kOne, {}},
-                           {"DeleteExpiredOtps", "DeleteExpiredOtps", MethodKind::kAffected, {"expired_before"}},
-                       }},
-             options) {}
+    : table_(
+          db,
+          TableSpec{
+              Descriptor(),
+              "Otp",
+              "Otps",
+              "otp_verifications",
+              "created_at",
+              {"user_id", "created_at"},
+              {
+                  {"GetActiveOtp",
+                   "GetActiveOtp",
+                   MethodKind::kOne,
+                   {"user_id", "purpose"}},
+                  {"ListPendingOtps",
+                   "ListPendingOtps",
+                   MethodKind::kPage,
+                   {"user_id"},
+                   "CountPendingOtps"},
+                  {"CountActiveOtps", "CountActiveOtps", MethodKind::kOne, {}},
+                  {"DeleteExpiredOtps",
+                   "DeleteExpiredOtps",
+                   MethodKind::kAffected,
+                   {"expired_before"}},
+              }},
+          options) {}
 
 std::vector<Binding> OtpServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();
@@ -39,69 +55,72 @@ std::vector<Binding> OtpServiceImpl::Bindings() const {
   b.push_back({"LockOtpCreation", nullptr, {otp}, {}});
   b.push_back({"DeletePendingOtp", nullptr, {otp}, {}});
   b.push_back({"LockOtpById", otp, {verify->input_type()}, {}, {"expired"}});
-  b.push_back({"LockOtpByUserPurpose", otp,
-               {VerifyOtpRequest::UserPurpose::descriptor()}, {}, {"expired"}});
+  b.push_back({"LockOtpByUserPurpose",
+               otp,
+               {VerifyOtpRequest::UserPurpose::descriptor()},
+               {},
+               {"expired"}});
   b.push_back({"RecordOtpAttempt", otp, {otp}, {"verified"}});
   return b;
 }
 
 grpc::Status OtpServiceImpl::CreateOtp(grpc::ServerContext* ctx,
-                                const CreateOtpRequest* request,
-                                Otp* response) {
+                                       const CreateOtpRequest* request,
+                                       Otp* response) {
   return ToGrpcStatus(DoCreateOtp(ctx, *request, response));
 }
 
 grpc::Status OtpServiceImpl::GetOtp(grpc::ServerContext* ctx,
-                                const GetOtpRequest* request,
-                                Otp* response) {
+                                    const GetOtpRequest* request,
+                                    Otp* response) {
   return table_.Get(ctx, *request, response);
 }
 
 grpc::Status OtpServiceImpl::UpdateOtp(grpc::ServerContext* ctx,
-                                const UpdateOtpRequest* request,
-                                Otp* response) {
+                                       const UpdateOtpRequest* request,
+                                       Otp* response) {
   return table_.Update(ctx, *request, response);
 }
 
 grpc::Status OtpServiceImpl::DeleteOtp(grpc::ServerContext* ctx,
-                                const DeleteOtpRequest* request,
-                                google::protobuf::Empty* response) {
+                                       const DeleteOtpRequest* request,
+                                       google::protobuf::Empty* response) {
   return table_.Delete(ctx, *request, response);
 }
 
 grpc::Status OtpServiceImpl::ListOtps(grpc::ServerContext* ctx,
-                               const ListOtpsRequest* request,
-                               ListOtpsResponse* response) {
+                                      const ListOtpsRequest* request,
+                                      ListOtpsResponse* response) {
   return table_.List(ctx, *request, response);
 }
 
 grpc::Status OtpServiceImpl::GetActiveOtp(grpc::ServerContext* ctx,
-                                const GetActiveOtpRequest* request,
-                                Otp* response) {
+                                          const GetActiveOtpRequest* request,
+                                          Otp* response) {
   return table_.Call("GetActiveOtp", ctx, *request, response);
 }
 
-grpc::Status OtpServiceImpl::ListPendingOtps(grpc::ServerContext* ctx,
-                                const ListPendingOtpsRequest* request,
-                                ListOtpsResponse* response) {
+grpc::Status OtpServiceImpl::ListPendingOtps(
+    grpc::ServerContext* ctx, const ListPendingOtpsRequest* request,
+    ListOtpsResponse* response) {
   return table_.Call("ListPendingOtps", ctx, *request, response);
 }
 
-grpc::Status OtpServiceImpl::CountActiveOtps(grpc::ServerContext* ctx,
-                                const CountActiveOtpsRequest* request,
-                                CountResponse* response) {
+grpc::Status OtpServiceImpl::CountActiveOtps(
+    grpc::ServerContext* ctx, const CountActiveOtpsRequest* request,
+    CountResponse* response) {
   return table_.Call("CountActiveOtps", ctx, *request, response);
 }
 
-grpc::Status OtpServiceImpl::DeleteExpiredOtps(grpc::ServerContext* ctx,
-                                const DeleteExpiredOtpsRequest* request,
-                                AffectedRowsResponse* response) {
+grpc::Status OtpServiceImpl::DeleteExpiredOtps(
+    grpc::ServerContext* ctx, const DeleteExpiredOtpsRequest* request,
+    AffectedRowsResponse* response) {
   return table_.Call("DeleteExpiredOtps", ctx, *request, response);
 }
 
 grpc::Status OtpServiceImpl::VerifyOtp(grpc::ServerContext* ctx,
-                                const VerifyOtpRequest* request,
-                                VerifyOtpResponse* response) {
+                                       const VerifyOtpRequest* request,
+                                       VerifyOtpResponse* response) {
   return ToGrpcStatus(DoVerifyOtp(ctx, *request, response));
 }
 
@@ -131,7 +150,8 @@ absl::Status OtpServiceImpl::DoCreateOtp(grpc::ServerContext* ctx,
         }
         if (!request.request_id().empty()) {
           const ParamSource by_request[] = {{"", &request}};
-          auto earlier = db.RunOn(conn, options, "GetOtpByRequestId", by_request);
+          auto earlier =
+              db.RunOn(conn, options, "GetOtpByRequestId", by_request);
           if (!earlier.ok()) return earlier.status();
           if (earlier->rows() > 0) return DecodeRow(*earlier, 0, response);
         }
@@ -142,7 +162,8 @@ absl::Status OtpServiceImpl::DoCreateOtp(grpc::ServerContext* ctx,
         auto created = db.RunOn(conn, options, "CreateOtp", with_request);
         if (!created.ok()) return created.status();
         if (created->rows() == 0) {
-          return absl::AbortedError("a concurrent request used the same request_id");
+          return absl::AbortedError(
+              "a concurrent request used the same request_id");
         }
         return DecodeRow(*created, 0, response);
       });
@@ -151,7 +172,8 @@ absl::Status OtpServiceImpl::DoCreateOtp(grpc::ServerContext* ctx,
 absl::Status OtpServiceImpl::DoVerifyOtp(grpc::ServerContext* ctx,
                                          const VerifyOtpRequest& request,
                                          VerifyOtpResponse* response) {
-  if (request.code().empty()) return absl::InvalidArgumentError("code: required");
+  if (request.code().empty())
+    return absl::InvalidArgumentError("code: required");
   std::string statement;
   ParamSource key{"", &request};
   if (request.key_case() == VerifyOtpRequest::kId && !request.id().empty()) {
@@ -160,7 +182,8 @@ absl::Status OtpServiceImpl::DoVerifyOtp(grpc::ServerContext* ctx,
     if (absl::Status s =
             Table::CheckFields(request.user_purpose(), {"user_id", "purpose"});
         !s.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("user_purpose.", s.message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("user_purpose.", s.message()));
     }
     statement = "LockOtpByUserPurpose";
     key = {"user_purpose.", &request.user_purpose()};
@@ -183,8 +206,10 @@ absl::Status OtpServiceImpl::DoVerifyOtp(grpc::ServerContext* ctx,
         if (locked->rows() == 0) return absl::NotFoundError("Otp not found");
         const absl::string_view skip[] = {"expired"};
         Otp* otp = response->mutable_otp();
-        if (absl::Status s = DecodeRow(*locked, 0, otp, skip); !s.ok()) return s;
-        auto expired = locked->row(0).Get<bool>(locked->column_index("expired"));
+        if (absl::Status s = DecodeRow(*locked, 0, otp, skip); !s.ok())
+          return s;
+        auto expired =
+            locked->row(0).Get<bool>(locked->column_index("expired"));
         if (!expired.ok()) return expired.status();
         if (otp->is_verified()) {
           response->set_result(VerifyOtpResponse::ALREADY_VERIFIED);
@@ -203,8 +228,9 @@ absl::Status OtpServiceImpl::DoVerifyOtp(grpc::ServerContext* ctx,
             CRYPTO_memcmp(request.code().data(), otp->otp_code().data(),
                           request.code().size()) == 0;
         const ParamSource attempt[] = {{"", otp}};
-        auto recorded = db.RunOn(conn, options, "RecordOtpAttempt", attempt,
-                                 {{"verified", std::string(match ? "t" : "f")}});
+        auto recorded =
+            db.RunOn(conn, options, "RecordOtpAttempt", attempt,
+                     {{"verified", std::string(match ? "t" : "f")}});
         if (!recorded.ok()) return recorded.status();
         response->clear_otp();
         if (absl::Status s = DecodeRow(*recorded, 0, response->mutable_otp());

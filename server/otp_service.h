@@ -17,46 +17,47 @@ class OtpServiceImpl final : public data::v1::OtpService::Service {
   OtpServiceImpl(Database& db, const HandlerOptions& options);
 
   grpc::Status CreateOtp(grpc::ServerContext* ctx,
-                      const data::v1::CreateOtpRequest* request,
-                      data::v1::Otp* response) override;
+                         const data::v1::CreateOtpRequest* request,
+                         data::v1::Otp* response) override;
   grpc::Status GetOtp(grpc::ServerContext* ctx,
                       const data::v1::GetOtpRequest* request,
                       data::v1::Otp* response) override;
   grpc::Status UpdateOtp(grpc::ServerContext* ctx,
-                      const data::v1::UpdateOtpRequest* request,
-                      data::v1::Otp* response) override;
+                         const data::v1::UpdateOtpRequest* request,
+                         data::v1::Otp* response) override;
   grpc::Status DeleteOtp(grpc::ServerContext* ctx,
-                      const data::v1::DeleteOtpRequest* request,
-                      google::protobuf::Empty* response) override;
+                         const data::v1::DeleteOtpRequest* request,
+                         google::protobuf::Empty* response) override;
   grpc::Status ListOtps(grpc::ServerContext* ctx,
-                      const data::v1::ListOtpsRequest* request,
-                      data::v1::ListOtpsResponse* response) override;
+                        const data::v1::ListOtpsRequest* request,
+                        data::v1::ListOtpsResponse* response) override;
   grpc::Status GetActiveOtp(grpc::ServerContext* ctx,
-                      const data::v1::GetActiveOtpRequest* request,
-                      data::v1::Otp* response) override;
+                            const data::v1::GetActiveOtpRequest* request,
+                            data::v1::Otp* response) override;
   grpc::Status ListPendingOtps(grpc::ServerContext* ctx,
-                      const data::v1::ListPendingOtpsRequest* request,
-                      data::v1::ListOtpsResponse* response) override;
+                               const data::v1::ListPendingOtpsRequest* request,
+                               data::v1::ListOtpsResponse* response) override;
   grpc::Status CountActiveOtps(grpc::ServerContext* ctx,
-                      const data::v1::CountActiveOtpsRequest* request,
-                      data::v1::CountResponse* response) override;
-  grpc::Status DeleteExpiredOtps(grpc::ServerContext* ctx,
-                      const data::v1::DeleteExpiredOtpsRequest* request,
-                      data::v1::AffectedRowsResponse* response) override;
+                               const data::v1::CountActiveOtpsRequest* request,
+                               data::v1::CountResponse* response) override;
+  grpc::Status DeleteExpiredOtps(
+      grpc::ServerContext* ctx,
+      const data::v1::DeleteExpiredOtpsRequest* request,
+      data::v1::AffectedRowsResponse* response) override;
   grpc::Status VerifyOtp(grpc::ServerContext* ctx,
-                      const data::v1::VerifyOtpRequest* request,
-                      data::v1::VerifyOtpResponse* response) override;
+                         const data::v1::VerifyOtpRequest* request,
+                         data::v1::VerifyOtpResponse* response) override;
 
   /// The queries these handlers run, for start-up vetting.
   std::vector<Binding> Bindings() const;
 
  private:
   absl::Status DoVerifyOtp(grpc::ServerContext* ctx,
-                      const data::v1::VerifyOtpRequest& request,
-                      data::v1::VerifyOtpResponse* response);
+                           const data::v1::VerifyOtpRequest& request,
+                           data::v1::VerifyOtpResponse* response);
   absl::Status DoCreateOtp(grpc::ServerContext* ctx,
-                      const data::v1::CreateOtpRequest& request,
-                      data::v1::Otp* response);
+                           const data::v1::CreateOtpRequest& request,
+                           data::v1::Otp* response);
   Table table_;
 };
 

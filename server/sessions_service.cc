@@ -18,111 +18,143 @@ const google::protobuf::ServiceDescriptor* Descriptor() {
 
 }  // namespace
 
-SessionServiceImpl::SessionServiceImpl(Database& db, const HandlerOptions& options)
+SessionServiceImpl::SessionServiceImpl(Database& db,
+                                       const HandlerOptions& options)
     : table_(db,
-             TableSpec{Descriptor(), "Session", "Sessions", "sessions", "created_at",
-                       {"user_id", "created_at"},
-                       {
-                           {"GetSessionByRefreshToken", "GetSessionByRefreshToken", MethodKind::kOne, {"refresh_token"}},
-                           {"CountActiveSessions", "CountActiveSessions", MethodKind::kOne, {}},
-                           {"UpdateRefreshToken", "UpdateRefreshToken", MethodKind::kOne, {"id", "refresh_token"}, "", /*check_columns=*/true},
-                           {"BlockSession", "BlockSession", MethodKind::kOne, {"id"}},
-                           {"BlockUserSessions", "BlockUserSessions", MethodKind::kAffected, {"user_id"}},
-                           {"BlockExpiredSessions", "BlockExpiredSessions", MethodKind::kAffected, {}},
-                           {"DeleteUserSessions", "DeleteUserSessions", MethodKind::kAffected, {"user_id"}},
-                           {"DeleteExpiredSessions", "DeleteExpiredSessions", MethodKind::kAffected, {"expired_before"}},
-                       }},
+             TableSpec{
+                 Descriptor(),
+                 "Session",
+                 "Sessions",
+                 "sessions",
+                 "created_at",
+                 {"user_id", "created_at"},
+                 {
+                     {"GetSessionByRefreshToken",
+                      "GetSessionByRefreshToken",
+                      MethodKind::kOne,
+                      {"refresh_token"}},
+                     {"CountActiveSessions",
+                      "CountActiveSessions",
+                      MethodKind::kOne,
+                      {}},
+                     {"UpdateRefreshToken",
+                      "UpdateRefreshToken",
+                      MethodKind::kOne,
+                      {"id", "refresh_token"},
+                      "",
+                      /*check_columns=*/true},
+                     {"BlockSession", "BlockSession", MethodKind::kOne, {"id"}},
+                     {"BlockUserSessions",
+                      "BlockUserSessions",
+                      MethodKind::kAffected,
+                      {"user_id"}},
+                     {"BlockExpiredSessions",
+                      "BlockExpiredSessions",
+                      MethodKind::kAffected,
+                      {}},
+                     {"DeleteUserSessions",
+                      "DeleteUserSessions",
+                      MethodKind::kAffected,
+                      {"user_id"}},
+                     {"DeleteExpiredSessions",
+                      "DeleteExpiredSessions",
+                      MethodKind::kAffected,
+                      {"expired_before"}},
+                 }},
              options) {}
 
 std::vector<Binding> SessionServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();
   const auto* rotate = Descriptor()->FindMethodByName("RotateSession");
-  b.push_back({"LockSession", rotate->output_type(), {rotate->input_type()}, {},
+  b.push_back({"LockSession",
+               rotate->output_type(),
+               {rotate->input_type()},
+               {},
                {"is_active"}});
   return b;
 }
 
-grpc::Status SessionServiceImpl::CreateSession(grpc::ServerContext* ctx,
-                                const CreateSessionRequest* request,
-                                Session* response) {
+grpc::Status SessionServiceImpl::CreateSession(
+    grpc::ServerContext* ctx, const CreateSessionRequest* request,
+    Session* response) {
   return table_.Create(ctx, *request, response);
 }
 
 grpc::Status SessionServiceImpl::GetSession(grpc::ServerContext* ctx,
-                                const GetSessionRequest* request,
-                                Session* response) {
+                                            const GetSessionRequest* request,
+                                            Session* response) {
   return table_.Get(ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::UpdateSession(grpc::ServerContext* ctx,
-                                const UpdateSessionRequest* request,
-                                Session* response) {
+grpc::Status SessionServiceImpl::UpdateSession(
+    grpc::ServerContext* ctx, const UpdateSessionRequest* request,
+    Session* response) {
   return table_.Update(ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::DeleteSession(grpc::ServerContext* ctx,
-                                const DeleteSessionRequest* request,
-                                google::protobuf::Empty* response) {
+grpc::Status SessionServiceImpl::DeleteSession(
+    grpc::ServerContext* ctx, const DeleteSessionRequest* request,
+    google::protobuf::Empty* response) {
   return table_.Delete(ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::ListSessions(grpc::ServerContext* ctx,
-                               const ListSessionsRequest* request,
-                               ListSessionsResponse* response) {
+grpc::Status SessionServiceImpl::ListSessions(
+    grpc::ServerContext* ctx, const ListSessionsRequest* request,
+    ListSessionsResponse* response) {
   return table_.List(ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::GetSessionByRefreshToken(grpc::ServerContext* ctx,
-                                const GetSessionByRefreshTokenRequest* request,
-                                Session* response) {
+grpc::Status SessionServiceImpl::GetSessionByRefreshToken(
+    grpc::ServerContext* ctx, const GetSessionByRefreshTokenRequest* request,
+    Session* response) {
   return table_.Call("GetSessionByRefreshToken", ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::CountActiveSessions(grpc::ServerContext* ctx,
-                                const CountActiveSessionsRequest* request,
-                                CountResponse* response) {
+grpc::Status SessionServiceImpl::CountActiveSessions(
+    grpc::ServerContext* ctx, const CountActiveSessionsRequest* request,
+    CountResponse* response) {
   return table_.Call("CountActiveSessions", ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::UpdateRefreshToken(grpc::ServerContext* ctx,
-                                const UpdateRefreshTokenRequest* request,
-                                Session* response) {
+grpc::Status SessionServiceImpl::UpdateRefreshToken(
+    grpc::ServerContext* ctx, const UpdateRefreshTokenRequest* request,
+    Session* response) {
   return table_.Call("UpdateRefreshToken", ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::BlockSession(grpc::ServerContext* ctx,
-                                const BlockSessionRequest* request,
-                                Session* response) {
+grpc::Status SessionServiceImpl::BlockSession(
+    grpc::ServerContext* ctx, const BlockSessionRequest* request,
+    Session* response) {
   return table_.Call("BlockSession", ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::BlockUserSessions(grpc::ServerContext* ctx,
-                                const BlockUserSessionsRequest* request,
-                                AffectedRowsResponse* response) {
+grpc::Status SessionServiceImpl::BlockUserSessions(
+    grpc::ServerContext* ctx, const BlockUserSessionsRequest* request,
+    AffectedRowsResponse* response) {
   return table_.Call("BlockUserSessions", ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::BlockExpiredSessions(grpc::ServerContext* ctx,
-                                const BlockExpiredSessionsRequest* request,
-                                AffectedRowsResponse* response) {
+grpc::Status SessionServiceImpl::BlockExpiredSessions(
+    grpc::ServerContext* ctx, const BlockExpiredSessionsRequest* request,
+    AffectedRowsResponse* response) {
   return table_.Call("BlockExpiredSessions", ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::DeleteUserSessions(grpc::ServerContext* ctx,
-                                const DeleteUserSessionsRequest* request,
-                                AffectedRowsResponse* response) {
+grpc::Status SessionServiceImpl::DeleteUserSessions(
+    grpc::ServerContext* ctx, const DeleteUserSessionsRequest* request,
+    AffectedRowsResponse* response) {
   return table_.Call("DeleteUserSessions", ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::DeleteExpiredSessions(grpc::ServerContext* ctx,
-                                const DeleteExpiredSessionsRequest* request,
-                                AffectedRowsResponse* response) {
+grpc::Status SessionServiceImpl::DeleteExpiredSessions(
+    grpc::ServerContext* ctx, const DeleteExpiredSessionsRequest* request,
+    AffectedRowsResponse* response) {
   return table_.Call("DeleteExpiredSessions", ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::RotateSession(grpc::ServerContext* ctx,
-                                const RotateSessionRequest* request,
-                                Session* response) {
+grpc::Status SessionServiceImpl::RotateSession(
+    grpc::ServerContext* ctx, const RotateSessionRequest* request,
+    Session* response) {
   return ToGrpcStatus(DoRotateSession(ctx, *request, response));
 }
 
@@ -130,7 +162,8 @@ absl::Status SessionServiceImpl::DoRotateSession(
     grpc::ServerContext* ctx, const RotateSessionRequest& request,
     Session* response) {
   if (request.id().empty()) return absl::InvalidArgumentError("id: required");
-  if (!request.has_session()) return absl::InvalidArgumentError("session: required");
+  if (!request.has_session())
+    return absl::InvalidArgumentError("session: required");
   Database& db = table_.db();
   const db::pg::CallOptions options = table_.CallOptions(ctx);
   const ParamSource by_request[] = {{"", &request}};
@@ -144,12 +177,14 @@ absl::Status SessionServiceImpl::DoRotateSession(
         auto old = db.RunOn(conn, options, "LockSession", by_request);
         if (!old.ok()) return old.status();
         if (old->rows() == 0) {
-          return absl::NotFoundError(absl::StrCat("Session ", request.id(), " not found"));
+          return absl::NotFoundError(
+              absl::StrCat("Session ", request.id(), " not found"));
         }
         // A retry of a rotation that already happened (AIP-155) gets the
         // replacement it created.
         if (!request.request_id().empty()) {
-          auto earlier = db.RunOn(conn, options, "GetSessionByRequestId", by_request);
+          auto earlier =
+              db.RunOn(conn, options, "GetSessionByRequestId", by_request);
           if (!earlier.ok()) return earlier.status();
           if (earlier->rows() > 0) return DecodeRow(*earlier, 0, response);
         }
@@ -157,19 +192,22 @@ absl::Status SessionServiceImpl::DoRotateSession(
         if (!active.ok()) return active.status();
         if (!*active) {
           return absl::FailedPreconditionError(
-              "the session is blocked or expired; only an active session can be "
+              "the session is blocked or expired; only an active session can "
+              "be "
               "rotated");
         }
         Session old_session;
         const absl::string_view skip[] = {"is_active"};
-        if (absl::Status s = DecodeRow(*old, 0, &old_session, skip); !s.ok()) return s;
+        if (absl::Status s = DecodeRow(*old, 0, &old_session, skip); !s.ok())
+          return s;
         Session next = request.session();
         if (next.user_id().empty()) next.set_user_id(old_session.user_id());
         if (next.user_id() != old_session.user_id()) {
           return absl::InvalidArgumentError(
               "session.user_id: must be empty or the rotated session's user");
         }
-        if (absl::Status s = ValidateColumns(next, "session.", table_.meta(), nullptr);
+        if (absl::Status s =
+                ValidateColumns(next, "session.", table_.meta(), nullptr);
             !s.ok()) {
           return s;
         }
@@ -181,7 +219,8 @@ absl::Status SessionServiceImpl::DoRotateSession(
         auto created = db.RunOn(conn, options, "CreateSession", sources);
         if (!created.ok()) return created.status();
         if (created->rows() == 0) {
-          return absl::AbortedError("a concurrent request used the same request_id");
+          return absl::AbortedError(
+              "a concurrent request used the same request_id");
         }
         return DecodeRow(*created, 0, response);
       });

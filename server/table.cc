@@ -223,7 +223,8 @@ absl::Status Table::DoPage(grpc::ServerContext* ctx, const Message& request,
   }
   const FieldDescriptor* want_total = rd->FindFieldByName("include_total_size");
   if (want_total != nullptr && rr->GetBool(request, want_total)) {
-    if (absl::Status s = db_.FetchOne(options, count_statement, sources, response);
+    if (absl::Status s =
+            db_.FetchOne(options, count_statement, sources, response);
         !s.ok()) {
       return s;
     }
@@ -235,7 +236,8 @@ grpc::Status Table::List(grpc::ServerContext* ctx, const Message& request,
                          Message* response) {
   bool descending = false;
   if (spec_.descending_list) {
-    const FieldDescriptor* order = request.GetDescriptor()->FindFieldByName("order");
+    const FieldDescriptor* order =
+        request.GetDescriptor()->FindFieldByName("order");
     const int value = request.GetReflection()->GetEnumValue(request, order);
     if (order->enum_type()->FindValueByNumber(value) == nullptr) {
       return ToGrpcStatus(absl::InvalidArgumentError(
@@ -244,10 +246,10 @@ grpc::Status Table::List(grpc::ServerContext* ctx, const Message& request,
     descending = order->enum_type()->FindValueByNumber(value)->name() ==
                  "SORT_ORDER_DESCENDING";
   }
-  return ToGrpcStatus(DoPage(
-      ctx, request, response,
-      absl::StrCat("List", spec_.plural, descending ? "Desc" : ""),
-      absl::StrCat("Count", spec_.plural), descending));
+  return ToGrpcStatus(
+      DoPage(ctx, request, response,
+             absl::StrCat("List", spec_.plural, descending ? "Desc" : ""),
+             absl::StrCat("Count", spec_.plural), descending));
 }
 
 db::pg::CallOptions Table::CallOptions(grpc::ServerContext* ctx) const {
@@ -275,11 +277,13 @@ absl::Status Table::CheckFields(const Message& message,
     } else {
       set = !f->has_presence() || r->HasField(message, f);
     }
-    if (!set) return absl::InvalidArgumentError(absl::StrCat(name, ": required"));
+    if (!set)
+      return absl::InvalidArgumentError(absl::StrCat(name, ": required"));
   }
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
-    if (f->cpp_type() != FieldDescriptor::CPPTYPE_ENUM || f->is_repeated()) continue;
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_ENUM || f->is_repeated())
+      continue;
     const int v = r->GetEnumValue(message, f);
     if (f->enum_type()->FindValueByNumber(v) == nullptr) {
       return absl::InvalidArgumentError(
@@ -293,7 +297,8 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContext* ctx,
                            const Message& request, Message* response) {
   if (absl::Status s = CheckFields(request, method.required); !s.ok()) return s;
   if (method.check_columns) {
-    if (absl::Status s = ValidateColumns(request, "", meta(), nullptr); !s.ok()) {
+    if (absl::Status s = ValidateColumns(request, "", meta(), nullptr);
+        !s.ok()) {
       return s;
     }
   }
@@ -301,7 +306,8 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContext* ctx,
   const db::pg::CallOptions options = CallOptions(ctx);
   switch (method.kind) {
     case MethodKind::kOne: {
-      absl::Status s = db_.FetchOne(options, method.statement, sources, response);
+      absl::Status s =
+          db_.FetchOne(options, method.statement, sources, response);
       if (s.code() == absl::StatusCode::kNotFound) {
         return absl::NotFoundError(absl::StrCat(spec_.entity, " not found"));
       }

@@ -16,69 +16,83 @@ const google::protobuf::ServiceDescriptor* Descriptor() {
 
 }  // namespace
 
-TransactionServiceImpl::TransactionServiceImpl(Database& db, const HandlerOptions& options)
+TransactionServiceImpl::TransactionServiceImpl(Database& db,
+                                               const HandlerOptions& options)
     : table_(db,
-             TableSpec{Descriptor(), "Transaction", "Transactions", "transactions", "created_at",
+             TableSpec{Descriptor(),
+                       "Transaction",
+                       "Transactions",
+                       "transactions",
+                       "created_at",
                        {"user_id", "created_at", "updated_at"},
                        {
-                           {"GetTransactionByTxHash", "GetTransactionByTxHash", MethodKind::kOne, {"tx_hash"}},
-                           {"DeleteUserTransactions", "DeleteUserTransactions", MethodKind::kAffected, {"user_id"}},
+                           {"GetTransactionByTxHash",
+                            "GetTransactionByTxHash",
+                            MethodKind::kOne,
+                            {"tx_hash"}},
+                           {"DeleteUserTransactions",
+                            "DeleteUserTransactions",
+                            MethodKind::kAffected,
+                            {"user_id"}},
                        }},
              options) {}
 
 std::vector<Binding> TransactionServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();
-  const auto* update = Descriptor()->FindMethodByName("UpdateTransactionStatus");
-  b.push_back({"UpdateTransactionStatus", update->output_type(),
-               {update->input_type()}, {}});
+  const auto* update =
+      Descriptor()->FindMethodByName("UpdateTransactionStatus");
+  b.push_back({"UpdateTransactionStatus",
+               update->output_type(),
+               {update->input_type()},
+               {}});
   return b;
 }
 
-grpc::Status TransactionServiceImpl::CreateTransaction(grpc::ServerContext* ctx,
-                                const CreateTransactionRequest* request,
-                                Transaction* response) {
+grpc::Status TransactionServiceImpl::CreateTransaction(
+    grpc::ServerContext* ctx, const CreateTransactionRequest* request,
+    Transaction* response) {
   return table_.Create(ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::GetTransaction(grpc::ServerContext* ctx,
-                                const GetTransactionRequest* request,
-                                Transaction* response) {
+grpc::Status TransactionServiceImpl::GetTransaction(
+    grpc::ServerContext* ctx, const GetTransactionRequest* request,
+    Transaction* response) {
   return table_.Get(ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::UpdateTransaction(grpc::ServerContext* ctx,
-                                const UpdateTransactionRequest* request,
-                                Transaction* response) {
+grpc::Status TransactionServiceImpl::UpdateTransaction(
+    grpc::ServerContext* ctx, const UpdateTransactionRequest* request,
+    Transaction* response) {
   return table_.Update(ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::DeleteTransaction(grpc::ServerContext* ctx,
-                                const DeleteTransactionRequest* request,
-                                google::protobuf::Empty* response) {
+grpc::Status TransactionServiceImpl::DeleteTransaction(
+    grpc::ServerContext* ctx, const DeleteTransactionRequest* request,
+    google::protobuf::Empty* response) {
   return table_.Delete(ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::ListTransactions(grpc::ServerContext* ctx,
-                               const ListTransactionsRequest* request,
-                               ListTransactionsResponse* response) {
+grpc::Status TransactionServiceImpl::ListTransactions(
+    grpc::ServerContext* ctx, const ListTransactionsRequest* request,
+    ListTransactionsResponse* response) {
   return table_.List(ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::GetTransactionByTxHash(grpc::ServerContext* ctx,
-                                const GetTransactionByTxHashRequest* request,
-                                Transaction* response) {
+grpc::Status TransactionServiceImpl::GetTransactionByTxHash(
+    grpc::ServerContext* ctx, const GetTransactionByTxHashRequest* request,
+    Transaction* response) {
   return table_.Call("GetTransactionByTxHash", ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::DeleteUserTransactions(grpc::ServerContext* ctx,
-                                const DeleteUserTransactionsRequest* request,
-                                AffectedRowsResponse* response) {
+grpc::Status TransactionServiceImpl::DeleteUserTransactions(
+    grpc::ServerContext* ctx, const DeleteUserTransactionsRequest* request,
+    AffectedRowsResponse* response) {
   return table_.Call("DeleteUserTransactions", ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::UpdateTransactionStatus(grpc::ServerContext* ctx,
-                                const UpdateTransactionStatusRequest* request,
-                                Transaction* response) {
+grpc::Status TransactionServiceImpl::UpdateTransactionStatus(
+    grpc::ServerContext* ctx, const UpdateTransactionStatusRequest* request,
+    Transaction* response) {
   return ToGrpcStatus(DoUpdateTransactionStatus(ctx, *request, response));
 }
 
@@ -99,11 +113,13 @@ absl::Status TransactionServiceImpl::DoUpdateTransactionStatus(
   absl::Status exists =
       table_.db().FetchOne(options, "GetTransaction", sources, &current);
   if (exists.code() == absl::StatusCode::kNotFound) {
-    return absl::NotFoundError(absl::StrCat("Transaction ", request.id(), " not found"));
+    return absl::NotFoundError(
+        absl::StrCat("Transaction ", request.id(), " not found"));
   }
   if (!exists.ok()) return exists;
-  return absl::FailedPreconditionError(absl::StrCat(
-      "status is ", TransactionStatus_Name(current.status()), ", not the expected ",
-      TransactionStatus_Name(request.expected_status())));
+  return absl::FailedPreconditionError(
+      absl::StrCat("status is ", TransactionStatus_Name(current.status()),
+                   ", not the expected ",
+                   TransactionStatus_Name(request.expected_status())));
 }
 }  // namespace defifundr::server

@@ -11,43 +11,52 @@ namespace defifundr::server {
 
 /// Thread-safe; handlers run on gRPC's synchronous server threads. Status
 /// codes are documented on each RPC in transactions.proto.
-class TransactionServiceImpl final : public data::v1::TransactionService::Service {
+class TransactionServiceImpl final
+    : public data::v1::TransactionService::Service {
  public:
   /// `db` must outlive the service.
   TransactionServiceImpl(Database& db, const HandlerOptions& options);
 
-  grpc::Status CreateTransaction(grpc::ServerContext* ctx,
-                      const data::v1::CreateTransactionRequest* request,
-                      data::v1::Transaction* response) override;
+  grpc::Status CreateTransaction(
+      grpc::ServerContext* ctx,
+      const data::v1::CreateTransactionRequest* request,
+      data::v1::Transaction* response) override;
   grpc::Status GetTransaction(grpc::ServerContext* ctx,
-                      const data::v1::GetTransactionRequest* request,
-                      data::v1::Transaction* response) override;
-  grpc::Status UpdateTransaction(grpc::ServerContext* ctx,
-                      const data::v1::UpdateTransactionRequest* request,
-                      data::v1::Transaction* response) override;
-  grpc::Status DeleteTransaction(grpc::ServerContext* ctx,
-                      const data::v1::DeleteTransactionRequest* request,
-                      google::protobuf::Empty* response) override;
-  grpc::Status ListTransactions(grpc::ServerContext* ctx,
-                      const data::v1::ListTransactionsRequest* request,
-                      data::v1::ListTransactionsResponse* response) override;
-  grpc::Status GetTransactionByTxHash(grpc::ServerContext* ctx,
-                      const data::v1::GetTransactionByTxHashRequest* request,
-                      data::v1::Transaction* response) override;
-  grpc::Status DeleteUserTransactions(grpc::ServerContext* ctx,
-                      const data::v1::DeleteUserTransactionsRequest* request,
-                      data::v1::AffectedRowsResponse* response) override;
-  grpc::Status UpdateTransactionStatus(grpc::ServerContext* ctx,
-                      const data::v1::UpdateTransactionStatusRequest* request,
-                      data::v1::Transaction* response) override;
+                              const data::v1::GetTransactionRequest* request,
+                              data::v1::Transaction* response) override;
+  grpc::Status UpdateTransaction(
+      grpc::ServerContext* ctx,
+      const data::v1::UpdateTransactionRequest* request,
+      data::v1::Transaction* response) override;
+  grpc::Status DeleteTransaction(
+      grpc::ServerContext* ctx,
+      const data::v1::DeleteTransactionRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::Status ListTransactions(
+      grpc::ServerContext* ctx,
+      const data::v1::ListTransactionsRequest* request,
+      data::v1::ListTransactionsResponse* response) override;
+  grpc::Status GetTransactionByTxHash(
+      grpc::ServerContext* ctx,
+      const data::v1::GetTransactionByTxHashRequest* request,
+      data::v1::Transaction* response) override;
+  grpc::Status DeleteUserTransactions(
+      grpc::ServerContext* ctx,
+      const data::v1::DeleteUserTransactionsRequest* request,
+      data::v1::AffectedRowsResponse* response) override;
+  grpc::Status UpdateTransactionStatus(
+      grpc::ServerContext* ctx,
+      const data::v1::UpdateTransactionStatusRequest* request,
+      data::v1::Transaction* response) override;
 
   /// The queries these handlers run, for start-up vetting.
   std::vector<Binding> Bindings() const;
 
  private:
-  absl::Status DoUpdateTransactionStatus(grpc::ServerContext* ctx,
-                      const data::v1::UpdateTransactionStatusRequest& request,
-                      data::v1::Transaction* response);
+  absl::Status DoUpdateTransactionStatus(
+      grpc::ServerContext* ctx,
+      const data::v1::UpdateTransactionStatusRequest& request,
+      data::v1::Transaction* response);
   Table table_;
 };
 

@@ -16,104 +16,135 @@ const google::protobuf::ServiceDescriptor* Descriptor() {
 
 }  // namespace
 
-UserDeviceServiceImpl::UserDeviceServiceImpl(Database& db, const HandlerOptions& options)
+UserDeviceServiceImpl::UserDeviceServiceImpl(Database& db,
+                                             const HandlerOptions& options)
     : table_(db,
-             TableSpec{Descriptor(), "UserDevice", "UserDevices", "user_device_tokens", "first_registered_at",
-                       {"user_id", "first_registered_at"},
-                       {
-                           {"GetDeviceByToken", "GetDeviceByToken", MethodKind::kOne, {"device_token"}},
-                           {"SearchDevices", "SearchDevices", MethodKind::kPage, {"user_id", "query"}, "CountSearchDevices"},
-                           {"TouchDevice", "TouchDevice", MethodKind::kOne, {"id"}, "", /*check_columns=*/true},
-                           {"UpdatePushToken", "UpdatePushToken", MethodKind::kOne, {"id", "push_notification_token"}, "", /*check_columns=*/true},
-                           {"RevokeDevice", "RevokeDevice", MethodKind::kOne, {"id"}},
-                           {"CountActiveDevices", "CountActiveDevices", MethodKind::kOne, {}},
-                           {"DeleteExpiredDevices", "DeleteExpiredDevices", MethodKind::kAffected, {"expired_before"}},
-                       }},
+             TableSpec{
+                 Descriptor(),
+                 "UserDevice",
+                 "UserDevices",
+                 "user_device_tokens",
+                 "first_registered_at",
+                 {"user_id", "first_registered_at"},
+                 {
+                     {"GetDeviceByToken",
+                      "GetDeviceByToken",
+                      MethodKind::kOne,
+                      {"device_token"}},
+                     {"SearchDevices",
+                      "SearchDevices",
+                      MethodKind::kPage,
+                      {"user_id", "query"},
+                      "CountSearchDevices"},
+                     {"TouchDevice",
+                      "TouchDevice",
+                      MethodKind::kOne,
+                      {"id"},
+                      "",
+                      /*check_columns=*/true},
+                     {"UpdatePushToken",
+                      "UpdatePushToken",
+                      MethodKind::kOne,
+                      {"id", "push_notification_token"},
+                      "",
+                      /*check_columns=*/true},
+                     {"RevokeDevice", "RevokeDevice", MethodKind::kOne, {"id"}},
+                     {"CountActiveDevices",
+                      "CountActiveDevices",
+                      MethodKind::kOne,
+                      {}},
+                     {"DeleteExpiredDevices",
+                      "DeleteExpiredDevices",
+                      MethodKind::kAffected,
+                      {"expired_before"}},
+                 }},
              options) {}
 
 std::vector<Binding> UserDeviceServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();
   const auto* upsert = Descriptor()->FindMethodByName("UpsertDeviceToken");
-  b.push_back({"UpsertDeviceToken", upsert->output_type(),
-               {upsert->output_type(), upsert->input_type()}, {}});
+  b.push_back({"UpsertDeviceToken",
+               upsert->output_type(),
+               {upsert->output_type(), upsert->input_type()},
+               {}});
   return b;
 }
 
-grpc::Status UserDeviceServiceImpl::CreateUserDevice(grpc::ServerContext* ctx,
-                                const CreateUserDeviceRequest* request,
-                                UserDevice* response) {
+grpc::Status UserDeviceServiceImpl::CreateUserDevice(
+    grpc::ServerContext* ctx, const CreateUserDeviceRequest* request,
+    UserDevice* response) {
   return table_.Create(ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::GetUserDevice(grpc::ServerContext* ctx,
-                                const GetUserDeviceRequest* request,
-                                UserDevice* response) {
+grpc::Status UserDeviceServiceImpl::GetUserDevice(
+    grpc::ServerContext* ctx, const GetUserDeviceRequest* request,
+    UserDevice* response) {
   return table_.Get(ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::UpdateUserDevice(grpc::ServerContext* ctx,
-                                const UpdateUserDeviceRequest* request,
-                                UserDevice* response) {
+grpc::Status UserDeviceServiceImpl::UpdateUserDevice(
+    grpc::ServerContext* ctx, const UpdateUserDeviceRequest* request,
+    UserDevice* response) {
   return table_.Update(ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::DeleteUserDevice(grpc::ServerContext* ctx,
-                                const DeleteUserDeviceRequest* request,
-                                google::protobuf::Empty* response) {
+grpc::Status UserDeviceServiceImpl::DeleteUserDevice(
+    grpc::ServerContext* ctx, const DeleteUserDeviceRequest* request,
+    google::protobuf::Empty* response) {
   return table_.Delete(ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::ListUserDevices(grpc::ServerContext* ctx,
-                               const ListUserDevicesRequest* request,
-                               ListUserDevicesResponse* response) {
+grpc::Status UserDeviceServiceImpl::ListUserDevices(
+    grpc::ServerContext* ctx, const ListUserDevicesRequest* request,
+    ListUserDevicesResponse* response) {
   return table_.List(ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::GetDeviceByToken(grpc::ServerContext* ctx,
-                                const GetDeviceByTokenRequest* request,
-                                UserDevice* response) {
+grpc::Status UserDeviceServiceImpl::GetDeviceByToken(
+    grpc::ServerContext* ctx, const GetDeviceByTokenRequest* request,
+    UserDevice* response) {
   return table_.Call("GetDeviceByToken", ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::SearchDevices(grpc::ServerContext* ctx,
-                                const SearchDevicesRequest* request,
-                                ListUserDevicesResponse* response) {
+grpc::Status UserDeviceServiceImpl::SearchDevices(
+    grpc::ServerContext* ctx, const SearchDevicesRequest* request,
+    ListUserDevicesResponse* response) {
   return table_.Call("SearchDevices", ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::TouchDevice(grpc::ServerContext* ctx,
-                                const TouchDeviceRequest* request,
-                                UserDevice* response) {
+grpc::Status UserDeviceServiceImpl::TouchDevice(
+    grpc::ServerContext* ctx, const TouchDeviceRequest* request,
+    UserDevice* response) {
   return table_.Call("TouchDevice", ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::UpdatePushToken(grpc::ServerContext* ctx,
-                                const UpdatePushTokenRequest* request,
-                                UserDevice* response) {
+grpc::Status UserDeviceServiceImpl::UpdatePushToken(
+    grpc::ServerContext* ctx, const UpdatePushTokenRequest* request,
+    UserDevice* response) {
   return table_.Call("UpdatePushToken", ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::RevokeDevice(grpc::ServerContext* ctx,
-                                const RevokeDeviceRequest* request,
-                                UserDevice* response) {
+grpc::Status UserDeviceServiceImpl::RevokeDevice(
+    grpc::ServerContext* ctx, const RevokeDeviceRequest* request,
+    UserDevice* response) {
   return table_.Call("RevokeDevice", ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::CountActiveDevices(grpc::ServerContext* ctx,
-                                const CountActiveDevicesRequest* request,
-                                CountResponse* response) {
+grpc::Status UserDeviceServiceImpl::CountActiveDevices(
+    grpc::ServerContext* ctx, const CountActiveDevicesRequest* request,
+    CountResponse* response) {
   return table_.Call("CountActiveDevices", ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::DeleteExpiredDevices(grpc::ServerContext* ctx,
-                                const DeleteExpiredDevicesRequest* request,
-                                AffectedRowsResponse* response) {
+grpc::Status UserDeviceServiceImpl::DeleteExpiredDevices(
+    grpc::ServerContext* ctx, const DeleteExpiredDevicesRequest* request,
+    AffectedRowsResponse* response) {
   return table_.Call("DeleteExpiredDevices", ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::UpsertDeviceToken(grpc::ServerContext* ctx,
-                                const UpsertDeviceTokenRequest* request,
-                                UserDevice* response) {
+grpc::Status UserDeviceServiceImpl::UpsertDeviceToken(
+    grpc::ServerContext* ctx, const UpsertDeviceTokenRequest* request,
+    UserDevice* response) {
   return ToGrpcStatus(DoUpsertDeviceToken(ctx, *request, response));
 }
 

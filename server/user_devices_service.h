@@ -11,58 +11,67 @@ namespace defifundr::server {
 
 /// Thread-safe; handlers run on gRPC's synchronous server threads. Status
 /// codes are documented on each RPC in user_devices.proto.
-class UserDeviceServiceImpl final : public data::v1::UserDeviceService::Service {
+class UserDeviceServiceImpl final
+    : public data::v1::UserDeviceService::Service {
  public:
   /// `db` must outlive the service.
   UserDeviceServiceImpl(Database& db, const HandlerOptions& options);
 
-  grpc::Status CreateUserDevice(grpc::ServerContext* ctx,
-                      const data::v1::CreateUserDeviceRequest* request,
-                      data::v1::UserDevice* response) override;
+  grpc::Status CreateUserDevice(
+      grpc::ServerContext* ctx,
+      const data::v1::CreateUserDeviceRequest* request,
+      data::v1::UserDevice* response) override;
   grpc::Status GetUserDevice(grpc::ServerContext* ctx,
-                      const data::v1::GetUserDeviceRequest* request,
-                      data::v1::UserDevice* response) override;
-  grpc::Status UpdateUserDevice(grpc::ServerContext* ctx,
-                      const data::v1::UpdateUserDeviceRequest* request,
-                      data::v1::UserDevice* response) override;
-  grpc::Status DeleteUserDevice(grpc::ServerContext* ctx,
-                      const data::v1::DeleteUserDeviceRequest* request,
-                      google::protobuf::Empty* response) override;
-  grpc::Status ListUserDevices(grpc::ServerContext* ctx,
-                      const data::v1::ListUserDevicesRequest* request,
-                      data::v1::ListUserDevicesResponse* response) override;
-  grpc::Status GetDeviceByToken(grpc::ServerContext* ctx,
-                      const data::v1::GetDeviceByTokenRequest* request,
-                      data::v1::UserDevice* response) override;
-  grpc::Status SearchDevices(grpc::ServerContext* ctx,
-                      const data::v1::SearchDevicesRequest* request,
-                      data::v1::ListUserDevicesResponse* response) override;
+                             const data::v1::GetUserDeviceRequest* request,
+                             data::v1::UserDevice* response) override;
+  grpc::Status UpdateUserDevice(
+      grpc::ServerContext* ctx,
+      const data::v1::UpdateUserDeviceRequest* request,
+      data::v1::UserDevice* response) override;
+  grpc::Status DeleteUserDevice(
+      grpc::ServerContext* ctx,
+      const data::v1::DeleteUserDeviceRequest* request,
+      google::protobuf::Empty* response) override;
+  grpc::Status ListUserDevices(
+      grpc::ServerContext* ctx, const data::v1::ListUserDevicesRequest* request,
+      data::v1::ListUserDevicesResponse* response) override;
+  grpc::Status GetDeviceByToken(
+      grpc::ServerContext* ctx,
+      const data::v1::GetDeviceByTokenRequest* request,
+      data::v1::UserDevice* response) override;
+  grpc::Status SearchDevices(
+      grpc::ServerContext* ctx, const data::v1::SearchDevicesRequest* request,
+      data::v1::ListUserDevicesResponse* response) override;
   grpc::Status TouchDevice(grpc::ServerContext* ctx,
-                      const data::v1::TouchDeviceRequest* request,
-                      data::v1::UserDevice* response) override;
+                           const data::v1::TouchDeviceRequest* request,
+                           data::v1::UserDevice* response) override;
   grpc::Status UpdatePushToken(grpc::ServerContext* ctx,
-                      const data::v1::UpdatePushTokenRequest* request,
-                      data::v1::UserDevice* response) override;
+                               const data::v1::UpdatePushTokenRequest* request,
+                               data::v1::UserDevice* response) override;
   grpc::Status RevokeDevice(grpc::ServerContext* ctx,
-                      const data::v1::RevokeDeviceRequest* request,
-                      data::v1::UserDevice* response) override;
-  grpc::Status CountActiveDevices(grpc::ServerContext* ctx,
-                      const data::v1::CountActiveDevicesRequest* request,
-                      data::v1::CountResponse* response) override;
-  grpc::Status DeleteExpiredDevices(grpc::ServerContext* ctx,
-                      const data::v1::DeleteExpiredDevicesRequest* request,
-                      data::v1::AffectedRowsResponse* response) override;
-  grpc::Status UpsertDeviceToken(grpc::ServerContext* ctx,
-                      const data::v1::UpsertDeviceTokenRequest* request,
-                      data::v1::UserDevice* response) override;
+                            const data::v1::RevokeDeviceRequest* request,
+                            data::v1::UserDevice* response) override;
+  grpc::Status CountActiveDevices(
+      grpc::ServerContext* ctx,
+      const data::v1::CountActiveDevicesRequest* request,
+      data::v1::CountResponse* response) override;
+  grpc::Status DeleteExpiredDevices(
+      grpc::ServerContext* ctx,
+      const data::v1::DeleteExpiredDevicesRequest* request,
+      data::v1::AffectedRowsResponse* response) override;
+  grpc::Status UpsertDeviceToken(
+      grpc::ServerContext* ctx,
+      const data::v1::UpsertDeviceTokenRequest* request,
+      data::v1::UserDevice* response) override;
 
   /// The queries these handlers run, for start-up vetting.
   std::vector<Binding> Bindings() const;
 
  private:
-  absl::Status DoUpsertDeviceToken(grpc::ServerContext* ctx,
-                      const data::v1::UpsertDeviceTokenRequest& request,
-                      data::v1::UserDevice* response);
+  absl::Status DoUpsertDeviceToken(
+      grpc::ServerContext* ctx,
+      const data::v1::UpsertDeviceTokenRequest& request,
+      data::v1::UserDevice* response);
   Table table_;
 };
 

@@ -28,15 +28,31 @@ UserServiceImpl::UserServiceImpl(Database& db, const HandlerOptions& options)
                  "created_at",
                  {"created_at", "updated_at"},
                  {
-                     {"GetUserByEmail", "GetUserByEmail", MethodKind::kOne, {"email"}},
-                     {"CheckEmailExists", "CheckEmailExists", MethodKind::kOne, {"email"}},
-                     {"SearchUsers", "SearchUsers", MethodKind::kPage, {"query"},
+                     {"GetUserByEmail",
+                      "GetUserByEmail",
+                      MethodKind::kOne,
+                      {"email"}},
+                     {"CheckEmailExists",
+                      "CheckEmailExists",
+                      MethodKind::kOne,
+                      {"email"}},
+                     {"SearchUsers",
+                      "SearchUsers",
+                      MethodKind::kPage,
+                      {"query"},
                       "CountSearchUsers"},
                      {"CountUsers", "CountUsersByFilter", MethodKind::kOne, {}},
-                     {"UpdateUserEmail", "UpdateUserEmail", MethodKind::kOne,
-                      {"id", "email"}, "", /*check_columns=*/true},
-                     {"UpdateUserPassword", "UpdateUserPassword",
-                      MethodKind::kExecOne, {"id", "password_hash"}, "",
+                     {"UpdateUserEmail",
+                      "UpdateUserEmail",
+                      MethodKind::kOne,
+                      {"id", "email"},
+                      "",
+                      /*check_columns=*/true},
+                     {"UpdateUserPassword",
+                      "UpdateUserPassword",
+                      MethodKind::kExecOne,
+                      {"id", "password_hash"},
+                      "",
                       /*check_columns=*/true},
                  },
                  /*descending_list=*/true,
@@ -47,8 +63,14 @@ std::vector<Binding> UserServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();
   const auto* s = Descriptor();
   const auto* creds = s->FindMethodByName("GetUserCredentials");
-  b.push_back({"GetUserCredentialsById", creds->output_type(), {creds->input_type()}, {}});
-  b.push_back({"GetUserCredentialsByEmail", creds->output_type(), {creds->input_type()}, {}});
+  b.push_back({"GetUserCredentialsById",
+               creds->output_type(),
+               {creds->input_type()},
+               {}});
+  b.push_back({"GetUserCredentialsByEmail",
+               creds->output_type(),
+               {creds->input_type()},
+               {}});
   return b;
 }
 
@@ -167,8 +189,10 @@ absl::Status UserServiceImpl::DoRegisterUser(grpc::ServerContext* ctx,
   }
   if (!otp.has_contact_method()) otp.set_contact_method(request.user().email());
   const TableMeta* otp_meta = table_.db().schema().table("otp_verifications");
-  if (otp_meta == nullptr) return absl::InternalError("otp table metadata missing");
-  if (absl::Status s = ValidateColumns(otp, "otp.", *otp_meta, nullptr); !s.ok()) {
+  if (otp_meta == nullptr)
+    return absl::InternalError("otp table metadata missing");
+  if (absl::Status s = ValidateColumns(otp, "otp.", *otp_meta, nullptr);
+      !s.ok()) {
     return s;
   }
   // READ COMMITTED suffices: the two inserts conflict with other
@@ -181,7 +205,8 @@ absl::Status UserServiceImpl::DoRegisterUser(grpc::ServerContext* ctx,
         response->Clear();
         const ParamSource user_sources[] = {{"user.", &request.user()},
                                             {"", &request}};
-        auto user = table_.db().RunOn(conn, options, "CreateUser", user_sources);
+        auto user =
+            table_.db().RunOn(conn, options, "CreateUser", user_sources);
         if (!user.ok()) return user.status();
         if (absl::Status s = DecodeRow(*user, 0, response->mutable_user());
             !s.ok()) {
@@ -189,8 +214,9 @@ absl::Status UserServiceImpl::DoRegisterUser(grpc::ServerContext* ctx,
         }
         otp.set_user_id(response->user().id());
         const ParamSource otp_sources[] = {{"otp.", &otp}};
-        auto created = table_.db().RunOn(conn, options, "CreateOtp", otp_sources,
-                                         {{"request_id", std::nullopt}});
+        auto created =
+            table_.db().RunOn(conn, options, "CreateOtp", otp_sources,
+                              {{"request_id", std::nullopt}});
         if (!created.ok()) return created.status();
         return DecodeRow(*created, 0, response->mutable_otp());
       });

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "db/log.h"
 #include "tests/integration/domain_fixture.h"
@@ -21,11 +22,13 @@ TEST_F(DeadlineTest, BlockedQueryIsCancelledAtTheDeadlineAndCommitsNothing) {
   // The test holds the row lock, so UpdateUser blocks in PostgreSQL.
   auto holder = db().Connect();
   ASSERT_TRUE(holder->Exec("BEGIN").ok());
-  ASSERT_TRUE(holder->Exec("SELECT 1 FROM users WHERE id = '" + u.id() + "' FOR UPDATE").ok());
+  ASSERT_TRUE(
+      holder->Exec("SELECT 1 FROM users WHERE id = '" + u.id() + "' FOR UPDATE")
+          .ok());
 
   // A channel without retries, as a caller with its own deadline sees it.
-  auto stub = UserService::NewStub(
-      grpc::CreateChannel(server_->target(), grpc::InsecureChannelCredentials()));
+  auto stub = UserService::NewStub(grpc::CreateChannel(
+      server_->target(), grpc::InsecureChannelCredentials()));
   UpdateUserRequest req;
   req.mutable_user()->set_id(u.id());
   req.mutable_user()->set_first_name("Changed");
@@ -40,7 +43,8 @@ TEST_F(DeadlineTest, BlockedQueryIsCancelledAtTheDeadlineAndCommitsNothing) {
 
   // The server cancelled its statement: nothing waits on the lock any more.
   const std::string waiting =
-      "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+      "current_database() "
       "AND state = 'active' AND query LIKE 'UPDATE users%'";
   std::string count = "?";
   for (int i = 0; i < 50 && count != "0"; ++i) {
@@ -49,7 +53,9 @@ TEST_F(DeadlineTest, BlockedQueryIsCancelledAtTheDeadlineAndCommitsNothing) {
   }
   EXPECT_EQ(count, "0");
   ASSERT_TRUE(holder->Exec("COMMIT").ok());
-  EXPECT_EQ(db().Scalar("SELECT first_name FROM users WHERE id = '" + u.id() + "'"), "Ada");
+  EXPECT_EQ(
+      db().Scalar("SELECT first_name FROM users WHERE id = '" + u.id() + "'"),
+      "Ada");
   // The pool serves the next RPC, and nothing is left borrowed.
   GetUserRequest get;
   get.set_id(u.id());
@@ -58,16 +64,53 @@ TEST_F(DeadlineTest, BlockedQueryIsCancelledAtTheDeadlineAndCommitsNothing) {
   EXPECT_EQ(out.first_name(), "Ada");
   // (The health checker borrows a connection now and then: wait it out.)
   const absl::Time until = absl::Now() + absl::Seconds(2);
-  while (server_->server().pool().GetStats().in_use != 0 && absl::Now() < until) {
+  while (server_->server().pool().GetStats().in_use != 0 &&
+         absl::Now() < until) {
     absl::SleepFor(absl::Milliseconds(5));
   }
   EXPECT_EQ(server_->server().pool().GetStats().in_use, 0);
 }
 
+TEST_F(DeadlineTest, ClientCancellationCancelsTheQueryOnTheServer) {
+  const User u = MakeUser("cancel@example.com");
+  auto holder = db().Connect();
+  ASSERT_TRUE(holder->Exec("BEGIN").ok());
+  ASSERT_TRUE(holder->Exec("LOCK TABLE users IN ACCESS EXCLUSIVE MODE").ok());
+  auto stub = UserService::NewStub(grpc::CreateChannel(
+      server_->target(), grpc::InsecureChannelCredentials()));
+  GetUserRequest req;
+  req.set_id(u.id());
+  User out;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  std::thread canceller([&] {
+    absl::SleepFor(absl::Milliseconds(150));
+    ctx.TryCancel();
+  });
+  grpc::Status s = stub->GetUser(&ctx, req, &out);
+  canceller.join();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::CANCELLED);
+  // The server notices within its poll interval and cancels the statement.
+  const std::string waiting =
+      "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+      "current_database() "
+      "AND state = 'active' AND query LIKE 'SELECT id, email%'";
+  std::string count = "?";
+  for (int i = 0; i < 100 && count != "0"; ++i) {
+    count = db().Scalar(waiting);
+    if (count != "0") absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(count, "0");
+  ASSERT_TRUE(holder->Exec("COMMIT").ok());
+  auto next = Ctx();
+  EXPECT_TRUE(api().users().GetUser(next.get(), req, &out).ok());
+}
+
 class SecretsTest : public DomainTest {
  protected:
   void SetUp() override {
-    path_ = ::testing::TempDir() + "/secrets-log-" + std::to_string(getpid()) + ".log";
+    path_ = ::testing::TempDir() + "/secrets-log-" + std::to_string(getpid()) +
+            ".log";
     file_ = std::fopen(path_.c_str(), "w");
     ASSERT_NE(file_, nullptr);
     log::SetOutput(file_);
@@ -93,9 +136,10 @@ class SecretsTest : public DomainTest {
 
 TEST_F(SecretsTest, NoSecretValueReachesTheLog) {
   const std::vector<std::string> secrets = {
-      "pw-hash-SECRET-1", "pw-hash-SECRET-2", "refresh-SECRET-3", "oauth-SECRET-4",
-      "idtok-SECRET-5",   "otp-SEC-6",        "hashed-SECRET-7",  "pin-hash-SECRET-8",
-      "devtok-SECRET-9",  "push-SECRET-10",   "KYCNUM-SECRET-11"};
+      "pw-hash-SECRET-1", "pw-hash-SECRET-2",  "refresh-SECRET-3",
+      "oauth-SECRET-4",   "idtok-SECRET-5",    "otp-SEC-6",
+      "hashed-SECRET-7",  "pin-hash-SECRET-8", "devtok-SECRET-9",
+      "push-SECRET-10",   "KYCNUM-SECRET-11"};
   // Create a user with a password, then change it and read it back.
   CreateUserRequest cu;
   auto* user = cu.mutable_user();
@@ -110,7 +154,8 @@ TEST_F(SecretsTest, NoSecretValueReachesTheLog) {
   auto ctx = Ctx();
   ASSERT_TRUE(api().users().CreateUser(ctx.get(), cu, &u).ok());
   ctx = Ctx();
-  EXPECT_EQ(api().users().CreateUser(ctx.get(), cu, &u).error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(api().users().CreateUser(ctx.get(), cu, &u).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
   UpdateUserPasswordRequest up;
   up.set_id(u.id());
   up.set_password_hash(secrets[1]);
@@ -119,13 +164,15 @@ TEST_F(SecretsTest, NoSecretValueReachesTheLog) {
   ASSERT_TRUE(api().users().UpdateUserPassword(ctx.get(), up, &empty).ok());
   up.set_password_hash(std::string(300, 'x') + secrets[1]);  // Too long.
   ctx = Ctx();
-  EXPECT_EQ(api().users().UpdateUserPassword(ctx.get(), up, &empty).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      api().users().UpdateUserPassword(ctx.get(), up, &empty).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
   GetUserCredentialsRequest creds_req;
   creds_req.set_id(u.id());
   UserCredentials creds;
   ctx = Ctx();
-  ASSERT_TRUE(api().users().GetUserCredentials(ctx.get(), creds_req, &creds).ok());
+  ASSERT_TRUE(
+      api().users().GetUserCredentials(ctx.get(), creds_req, &creds).ok());
 
   // Sessions with tokens, including a failing lookup by token.
   CreateSessionRequest cs;
@@ -144,7 +191,10 @@ TEST_F(SecretsTest, NoSecretValueReachesTheLog) {
   GetSessionByRefreshTokenRequest by_token;
   by_token.set_refresh_token(secrets[2] + "-wrong");
   ctx = Ctx();
-  EXPECT_EQ(api().sessions().GetSessionByRefreshToken(ctx.get(), by_token, &session).error_code(),
+  EXPECT_EQ(api()
+                .sessions()
+                .GetSessionByRefreshToken(ctx.get(), by_token, &session)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
 
   // OTPs: create, a wrong code, a too-long code.
@@ -176,8 +226,9 @@ TEST_F(SecretsTest, NoSecretValueReachesTheLog) {
   ctx = Ctx();
   ASSERT_TRUE(api().transactions().CreateTransaction(ctx.get(), ct, &tx).ok());
   ctx = Ctx();
-  EXPECT_EQ(api().transactions().CreateTransaction(ctx.get(), ct, &tx).error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(
+      api().transactions().CreateTransaction(ctx.get(), ct, &tx).error_code(),
+      grpc::StatusCode::ALREADY_EXISTS);
 
   // Devices: a token that collides, and a push token.
   CreateUserDeviceRequest cd;
@@ -212,7 +263,9 @@ TEST_F(SecretsTest, NoSecretValueReachesTheLog) {
   EXPECT_THAT(log, ::testing::HasSubstr("ALREADY_EXISTS"));
   // ...and none of the secret values.
   for (const std::string& secret : secrets) {
-    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " is in the log:\n" << log;
+    EXPECT_EQ(log.find(secret), std::string::npos)
+        << secret << " is in the log:\n"
+        << log;
   }
 }
 

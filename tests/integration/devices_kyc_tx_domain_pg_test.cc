@@ -6,8 +6,8 @@
 namespace defifundr {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DomainTest;
+using ::testing::HasSubstr;
 using namespace data::v1;  // NOLINT
 
 using DeviceDomainTest = DomainTest;
@@ -40,25 +40,31 @@ TEST_F(DeviceDomainTest, UpsertInsertsThenUpdatesByToken) {
   EXPECT_EQ(second.id(), first.id());
   EXPECT_EQ(second.device_model(), "Pixel 8");
   EXPECT_EQ(db().Scalar("SELECT count(*) FROM user_device_tokens"), "1");
-  req.mutable_user_device()->set_user_id("00000000-0000-4000-8000-000000000000");
+  req.mutable_user_device()->set_user_id(
+      "00000000-0000-4000-8000-000000000000");
   req.mutable_user_device()->set_device_token("tok-2");
   ctx = Ctx();
-  EXPECT_EQ(api().devices().UpsertDeviceToken(ctx.get(), req, &second).error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      api().devices().UpsertDeviceToken(ctx.get(), req, &second).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
   req.mutable_user_device()->set_platform(std::string(51, 'p'));
   ctx = Ctx();
-  EXPECT_EQ(api().devices().UpsertDeviceToken(ctx.get(), req, &second).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      api().devices().UpsertDeviceToken(ctx.get(), req, &second).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(DeviceDomainTest, TokenLookupSearchTouchPushRevokeCountAndExpiry) {
   const User u = MakeUser("d@example.com");
   UserDevice pixel;
-  for (const auto& [token, model] : std::vector<std::pair<std::string, std::string>>{
+  for (const auto& [token, model] :
+       std::vector<std::pair<std::string, std::string>>{
            {"t1", "Pixel 8"}, {"t2", "iPhone 15"}, {"t3", "Pixel 7a"}}) {
     UpsertDeviceTokenRequest req;
     *req.mutable_user_device() = Device(u.id(), token, model);
-    if (token == "t3") *req.mutable_user_device()->mutable_expires_at() = testing::In(-absl::Hours(1));
+    if (token == "t3")
+      *req.mutable_user_device()->mutable_expires_at() =
+          testing::In(-absl::Hours(1));
     UserDevice out;
     auto ctx = Ctx();
     ASSERT_TRUE(api().devices().UpsertDeviceToken(ctx.get(), req, &out).ok());
@@ -72,8 +78,9 @@ TEST_F(DeviceDomainTest, TokenLookupSearchTouchPushRevokeCountAndExpiry) {
   EXPECT_EQ(got.id(), pixel.id());
   by_token.set_device_token("zzz");
   ctx = Ctx();
-  EXPECT_EQ(api().devices().GetDeviceByToken(ctx.get(), by_token, &got).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      api().devices().GetDeviceByToken(ctx.get(), by_token, &got).error_code(),
+      grpc::StatusCode::NOT_FOUND);
 
   SearchDevicesRequest search;
   search.set_user_id(u.id());
@@ -86,8 +93,9 @@ TEST_F(DeviceDomainTest, TokenLookupSearchTouchPushRevokeCountAndExpiry) {
   EXPECT_EQ(found.total_size(), 2);
   search.clear_user_id();
   ctx = Ctx();
-  EXPECT_EQ(api().devices().SearchDevices(ctx.get(), search, &found).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      api().devices().SearchDevices(ctx.get(), search, &found).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 
   TouchDeviceRequest touch;
   touch.set_id(pixel.id());
@@ -142,16 +150,23 @@ TEST_F(DeviceDomainTest, TokenLookupSearchTouchPushRevokeCountAndExpiry) {
   *expired.mutable_expired_before() = testing::In(absl::ZeroDuration());
   AffectedRowsResponse affected;
   ctx = Ctx();
-  ASSERT_TRUE(api().devices().DeleteExpiredDevices(ctx.get(), expired, &affected).ok());
+  ASSERT_TRUE(
+      api().devices().DeleteExpiredDevices(ctx.get(), expired, &affected).ok());
   EXPECT_EQ(affected.affected_rows(), 1);
 }
 
 TEST_F(KycDomainTest, GetKycByUserIdReturnsTheLatest) {
   const User u = MakeUser("k@example.com");
-  db().Exec("INSERT INTO kyc (user_id, face_verification, identity_verification, "
-            "verification_type, verification_number, verification_status, created_at) "
-            "VALUES ('" + u.id() + "', false, false, 'passport', 'P1', 'rejected', now() - interval '1 day'), "
-            "('" + u.id() + "', true, true, 'passport', 'P2', 'approved', now())");
+  db().Exec(
+      "INSERT INTO kyc (user_id, face_verification, identity_verification, "
+      "verification_type, verification_number, verification_status, "
+      "created_at) "
+      "VALUES ('" +
+      u.id() +
+      "', false, false, 'passport', 'P1', 'rejected', now() - interval '1 "
+      "day'), "
+      "('" +
+      u.id() + "', true, true, 'passport', 'P2', 'approved', now())");
   GetKycByUserIdRequest req;
   req.set_user_id(u.id());
   Kyc got;
@@ -168,8 +183,9 @@ TEST_F(KycDomainTest, GetKycByUserIdReturnsTheLatest) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
-Transaction MakeTx(DomainTest* t, client::Client& api, const std::string& user_id,
-                   const std::string& hash, const std::string& request_id = "") {
+Transaction MakeTx(DomainTest* t, client::Client& api,
+                   const std::string& user_id, const std::string& hash,
+                   const std::string& request_id = "") {
   (void)t;
   CreateTransactionRequest req;
   auto* tx = req.mutable_transaction();
@@ -193,11 +209,17 @@ TEST_F(TransactionDomainTest, LookupStatusCompareAndSetAndDelete) {
   by_hash.set_tx_hash("0xaaa");
   Transaction got;
   auto ctx = Ctx();
-  ASSERT_TRUE(api().transactions().GetTransactionByTxHash(ctx.get(), by_hash, &got).ok());
+  ASSERT_TRUE(api()
+                  .transactions()
+                  .GetTransactionByTxHash(ctx.get(), by_hash, &got)
+                  .ok());
   EXPECT_EQ(got.id(), tx.id());
   by_hash.set_tx_hash("0xnone");
   ctx = Ctx();
-  EXPECT_EQ(api().transactions().GetTransactionByTxHash(ctx.get(), by_hash, &got).error_code(),
+  EXPECT_EQ(api()
+                .transactions()
+                .GetTransactionByTxHash(ctx.get(), by_hash, &got)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
 
   UpdateTransactionStatusRequest upd;
@@ -205,51 +227,73 @@ TEST_F(TransactionDomainTest, LookupStatusCompareAndSetAndDelete) {
   upd.set_status(TRANSACTION_STATUS_PENDING);
   upd.set_expected_status(TRANSACTION_STATUS_CREATED);
   ctx = Ctx();
-  ASSERT_TRUE(api().transactions().UpdateTransactionStatus(ctx.get(), upd, &got).ok());
+  ASSERT_TRUE(
+      api().transactions().UpdateTransactionStatus(ctx.get(), upd, &got).ok());
   EXPECT_EQ(got.status(), TRANSACTION_STATUS_PENDING);
   // The expected status no longer holds.
   upd.set_status(TRANSACTION_STATUS_CONFIRMED);
   ctx = Ctx();
-  grpc::Status s = api().transactions().UpdateTransactionStatus(ctx.get(), upd, &got);
+  grpc::Status s =
+      api().transactions().UpdateTransactionStatus(ctx.get(), upd, &got);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(s.error_message(), HasSubstr("PENDING"));
-  EXPECT_EQ(db().Scalar("SELECT status FROM transactions WHERE id = '" + tx.id() + "'"), "pending");
+  EXPECT_EQ(db().Scalar("SELECT status FROM transactions WHERE id = '" +
+                        tx.id() + "'"),
+            "pending");
   upd.clear_expected_status();
   ctx = Ctx();
-  ASSERT_TRUE(api().transactions().UpdateTransactionStatus(ctx.get(), upd, &got).ok());
+  ASSERT_TRUE(
+      api().transactions().UpdateTransactionStatus(ctx.get(), upd, &got).ok());
   EXPECT_EQ(got.status(), TRANSACTION_STATUS_CONFIRMED);
   upd.set_id("00000000-0000-4000-8000-000000000000");
   ctx = Ctx();
-  EXPECT_EQ(api().transactions().UpdateTransactionStatus(ctx.get(), upd, &got).error_code(),
+  EXPECT_EQ(api()
+                .transactions()
+                .UpdateTransactionStatus(ctx.get(), upd, &got)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
   upd.set_id(tx.id());
   upd.set_status(static_cast<TransactionStatus>(42));
   ctx = Ctx();
-  EXPECT_EQ(api().transactions().UpdateTransactionStatus(ctx.get(), upd, &got).error_code(),
+  EXPECT_EQ(api()
+                .transactions()
+                .UpdateTransactionStatus(ctx.get(), upd, &got)
+                .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   upd.set_status(TRANSACTION_STATUS_UNSPECIFIED);
   ctx = Ctx();
-  EXPECT_EQ(api().transactions().UpdateTransactionStatus(ctx.get(), upd, &got).error_code(),
+  EXPECT_EQ(api()
+                .transactions()
+                .UpdateTransactionStatus(ctx.get(), upd, &got)
+                .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
   DeleteUserTransactionsRequest del;
   del.set_user_id(u.id());
   AffectedRowsResponse affected;
   ctx = Ctx();
-  ASSERT_TRUE(api().transactions().DeleteUserTransactions(ctx.get(), del, &affected).ok());
+  ASSERT_TRUE(api()
+                  .transactions()
+                  .DeleteUserTransactions(ctx.get(), del, &affected)
+                  .ok());
   EXPECT_EQ(affected.affected_rows(), 2);
 }
 
-TEST_F(TransactionDomainTest, CreateWithSameRequestIdSequentiallyAndConcurrently) {
+TEST_F(TransactionDomainTest,
+       CreateWithSameRequestIdSequentiallyAndConcurrently) {
   const User u = MakeUser("t@example.com");
-  const Transaction a = MakeTx(this, api(), u.id(), "0x1", "2d3e4f50-6172-4c83-9d94-b5c6d7e8f90a");
-  const Transaction b = MakeTx(this, api(), u.id(), "0x1", "2d3e4f50-6172-4c83-9d94-b5c6d7e8f90a");
+  const Transaction a = MakeTx(this, api(), u.id(), "0x1",
+                               "2d3e4f50-6172-4c83-9d94-b5c6d7e8f90a");
+  const Transaction b = MakeTx(this, api(), u.id(), "0x1",
+                               "2d3e4f50-6172-4c83-9d94-b5c6d7e8f90a");
   EXPECT_EQ(a.id(), b.id());
   std::vector<std::string> ids(10);
   std::vector<std::thread> threads;
   for (int i = 0; i < 10; ++i) {
     threads.emplace_back([&, i] {
-      ids[i] = MakeTx(this, api(), u.id(), "0x2", "3e4f5061-7283-4d94-8ea5-c6d7e8f90a1b").id();
+      ids[i] = MakeTx(this, api(), u.id(), "0x2",
+                      "3e4f5061-7283-4d94-8ea5-c6d7e8f90a1b")
+                   .id();
     });
   }
   for (auto& t : threads) t.join();

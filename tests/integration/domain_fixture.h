@@ -33,9 +33,10 @@ class DomainTest : public ::testing::Test {
   TestDatabase& db() { return server_->db(); }
   std::unique_ptr<grpc::ClientContext> Ctx() { return api().NewContext(); }
 
-  data::v1::User MakeUser(const std::string& email,
-                          data::v1::AccountType type = data::v1::ACCOUNT_TYPE_PERSONAL,
-                          const std::string& first = "Ada") {
+  data::v1::User MakeUser(
+      const std::string& email,
+      data::v1::AccountType type = data::v1::ACCOUNT_TYPE_PERSONAL,
+      const std::string& first = "Ada") {
     data::v1::CreateUserRequest req;
     auto* u = req.mutable_user();
     u->set_email(email);
@@ -69,7 +70,8 @@ class DomainTest : public ::testing::Test {
     return out;
   }
 
-  data::v1::Otp MakeOtp(const std::string& user_id, data::v1::OtpPurpose purpose,
+  data::v1::Otp MakeOtp(const std::string& user_id,
+                        data::v1::OtpPurpose purpose,
                         const std::string& code = "123456",
                         absl::Duration expires_in = absl::Minutes(10),
                         const std::string& request_id = "") {

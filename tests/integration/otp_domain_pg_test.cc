@@ -32,7 +32,9 @@ TEST_F(OtpDomainTest, CreateOtpReplacesThePendingOneOfThatPurpose) {
   const Otp other = MakeOtp(u.id(), OTP_PURPOSE_TWO_FACTOR_AUTH, "222222");
   const Otp second = MakeOtp(u.id(), OTP_PURPOSE_PASSWORD_RESET, "333333");
   EXPECT_EQ(db().Scalar("SELECT count(*) FROM otp_verifications"), "2");
-  EXPECT_EQ(db().Scalar("SELECT count(*) FROM otp_verifications WHERE id = '" + first.id() + "'"), "0");
+  EXPECT_EQ(db().Scalar("SELECT count(*) FROM otp_verifications WHERE id = '" +
+                        first.id() + "'"),
+            "0");
 
   GetActiveOtpRequest active;
   active.set_user_id(u.id());
@@ -69,10 +71,12 @@ TEST_F(OtpDomainTest, CreateOtpReplacesThePendingOneOfThatPurpose) {
 
 TEST_F(OtpDomainTest, CreateWithSameRequestIdSequentiallyAndConcurrently) {
   const User u = MakeUser("r@example.com");
-  const Otp a = MakeOtp(u.id(), OTP_PURPOSE_LOGIN_CONFIRMATION, "123456",
-                        absl::Minutes(5), "0b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8");
-  const Otp b = MakeOtp(u.id(), OTP_PURPOSE_LOGIN_CONFIRMATION, "999999",
-                        absl::Minutes(5), "0b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8");
+  const Otp a =
+      MakeOtp(u.id(), OTP_PURPOSE_LOGIN_CONFIRMATION, "123456",
+              absl::Minutes(5), "0b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8");
+  const Otp b =
+      MakeOtp(u.id(), OTP_PURPOSE_LOGIN_CONFIRMATION, "999999",
+              absl::Minutes(5), "0b1c2d3e-4f50-4a61-8b72-93a4b5c6d7e8");
   EXPECT_EQ(a.id(), b.id());
   EXPECT_EQ(b.otp_code(), "123456");
   EXPECT_EQ(db().Scalar("SELECT count(*) FROM otp_verifications"), "1");
@@ -93,14 +97,21 @@ TEST_F(OtpDomainTest, CreateWithSameRequestIdSequentiallyAndConcurrently) {
 TEST_F(OtpDomainTest, VerifyAnswersEachOutcome) {
   const User u = MakeUser("v@example.com");
   const Otp otp = MakeOtp(u.id(), OTP_PURPOSE_EMAIL_VERIFICATION, "246810");
-  EXPECT_EQ(Verify(this, api(), otp.id(), "000000"), VerifyOtpResponse::WRONG_CODE);
+  EXPECT_EQ(Verify(this, api(), otp.id(), "000000"),
+            VerifyOtpResponse::WRONG_CODE);
   EXPECT_EQ(db().Scalar("SELECT attempts_made FROM otp_verifications"), "1");
-  EXPECT_EQ(Verify(this, api(), otp.id(), "246810"), VerifyOtpResponse::VERIFIED);
-  EXPECT_EQ(db().Scalar("SELECT is_verified AND verified_at IS NOT NULL FROM otp_verifications"), "t");
-  EXPECT_EQ(Verify(this, api(), otp.id(), "246810"), VerifyOtpResponse::ALREADY_VERIFIED);
+  EXPECT_EQ(Verify(this, api(), otp.id(), "246810"),
+            VerifyOtpResponse::VERIFIED);
+  EXPECT_EQ(db().Scalar("SELECT is_verified AND verified_at IS NOT NULL FROM "
+                        "otp_verifications"),
+            "t");
+  EXPECT_EQ(Verify(this, api(), otp.id(), "246810"),
+            VerifyOtpResponse::ALREADY_VERIFIED);
 
-  const Otp old = MakeOtp(u.id(), OTP_PURPOSE_ACCOUNT_RECOVERY, "135790", -absl::Minutes(1));
-  EXPECT_EQ(Verify(this, api(), old.id(), "135790"), VerifyOtpResponse::EXPIRED);
+  const Otp old = MakeOtp(u.id(), OTP_PURPOSE_ACCOUNT_RECOVERY, "135790",
+                          -absl::Minutes(1));
+  EXPECT_EQ(Verify(this, api(), old.id(), "135790"),
+            VerifyOtpResponse::EXPIRED);
 
   grpc::StatusCode code;
   Verify(this, api(), "00000000-0000-4000-8000-000000000000", "1", &code);
@@ -134,7 +145,9 @@ TEST_F(OtpDomainTest, TwentyConcurrentWrongCodesNeverLoseAnAttempt) {
   std::vector<grpc::StatusCode> codes(20);
   std::vector<std::thread> threads;
   for (int i = 0; i < 20; ++i) {
-    threads.emplace_back([&, i] { results[i] = Verify(this, api(), otp.id(), "000000", &codes[i]); });
+    threads.emplace_back([&, i] {
+      results[i] = Verify(this, api(), otp.id(), "000000", &codes[i]);
+    });
   }
   for (auto& t : threads) t.join();
   int wrong = 0, too_many = 0;
@@ -146,7 +159,8 @@ TEST_F(OtpDomainTest, TwentyConcurrentWrongCodesNeverLoseAnAttempt) {
   EXPECT_EQ(wrong, 5);
   EXPECT_EQ(too_many, 15);
   EXPECT_EQ(db().Scalar("SELECT attempts_made FROM otp_verifications"), "5");
-  EXPECT_EQ(Verify(this, api(), otp.id(), "864200"), VerifyOtpResponse::TOO_MANY_ATTEMPTS);
+  EXPECT_EQ(Verify(this, api(), otp.id(), "864200"),
+            VerifyOtpResponse::TOO_MANY_ATTEMPTS);
 }
 
 TEST_F(OtpDomainTest, TwoPasswordResetsInARow) {
@@ -155,9 +169,10 @@ TEST_F(OtpDomainTest, TwoPasswordResetsInARow) {
     const Otp otp = MakeOtp(u.id(), OTP_PURPOSE_PASSWORD_RESET, code);
     EXPECT_EQ(Verify(this, api(), otp.id(), code), VerifyOtpResponse::VERIFIED);
   }
-  EXPECT_EQ(db().Scalar("SELECT count(*) FROM otp_verifications WHERE is_verified "
-                        "AND purpose = 'password_reset'"),
-            "2");
+  EXPECT_EQ(
+      db().Scalar("SELECT count(*) FROM otp_verifications WHERE is_verified "
+                  "AND purpose = 'password_reset'"),
+      "2");
 }
 
 TEST_F(OtpDomainTest, DeleteExpiredOtps) {

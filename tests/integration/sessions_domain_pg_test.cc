@@ -22,15 +22,24 @@ TEST_F(SessionDomainTest, LookupsCountsAndTokenUpdates) {
   by_token.set_refresh_token("refresh-a");
   Session got;
   auto ctx = Ctx();
-  ASSERT_TRUE(api().sessions().GetSessionByRefreshToken(ctx.get(), by_token, &got).ok());
+  ASSERT_TRUE(api()
+                  .sessions()
+                  .GetSessionByRefreshToken(ctx.get(), by_token, &got)
+                  .ok());
   EXPECT_EQ(got.id(), a.id());
   by_token.set_refresh_token("nope");
   ctx = Ctx();
-  EXPECT_EQ(api().sessions().GetSessionByRefreshToken(ctx.get(), by_token, &got).error_code(),
+  EXPECT_EQ(api()
+                .sessions()
+                .GetSessionByRefreshToken(ctx.get(), by_token, &got)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
   by_token.set_refresh_token("");
   ctx = Ctx();
-  EXPECT_EQ(api().sessions().GetSessionByRefreshToken(ctx.get(), by_token, &got).error_code(),
+  EXPECT_EQ(api()
+                .sessions()
+                .GetSessionByRefreshToken(ctx.get(), by_token, &got)
+                .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
   CountActiveSessionsRequest count;
@@ -41,8 +50,9 @@ TEST_F(SessionDomainTest, LookupsCountsAndTokenUpdates) {
   EXPECT_EQ(n.count(), 2);
   count.set_user_id("bad");
   ctx = Ctx();
-  EXPECT_EQ(api().sessions().CountActiveSessions(ctx.get(), count, &n).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      api().sessions().CountActiveSessions(ctx.get(), count, &n).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 
   UpdateRefreshTokenRequest upd;
   upd.set_id(a.id());
@@ -52,8 +62,9 @@ TEST_F(SessionDomainTest, LookupsCountsAndTokenUpdates) {
   EXPECT_EQ(got.refresh_token(), "refresh-a2");
   upd.set_id("00000000-0000-4000-8000-000000000000");
   ctx = Ctx();
-  EXPECT_EQ(api().sessions().UpdateRefreshToken(ctx.get(), upd, &got).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      api().sessions().UpdateRefreshToken(ctx.get(), upd, &got).error_code(),
+      grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(SessionDomainTest, BlockingAndDeleting) {
@@ -72,39 +83,58 @@ TEST_F(SessionDomainTest, BlockingAndDeleting) {
   EXPECT_TRUE(blocked.is_blocked());
   block.set_id("00000000-0000-4000-8000-000000000000");
   ctx = Ctx();
-  EXPECT_EQ(api().sessions().BlockSession(ctx.get(), block, &blocked).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      api().sessions().BlockSession(ctx.get(), block, &blocked).error_code(),
+      grpc::StatusCode::NOT_FOUND);
 
   AffectedRowsResponse affected;
   BlockUserSessionsRequest block_user;
   block_user.set_user_id(u.id());
   ctx = Ctx();
-  ASSERT_TRUE(api().sessions().BlockUserSessions(ctx.get(), block_user, &affected).ok());
+  ASSERT_TRUE(api()
+                  .sessions()
+                  .BlockUserSessions(ctx.get(), block_user, &affected)
+                  .ok());
   EXPECT_EQ(affected.affected_rows(), 1);  // a was already blocked.
   block_user.clear_user_id();
   ctx = Ctx();
-  EXPECT_EQ(api().sessions().BlockUserSessions(ctx.get(), block_user, &affected).error_code(),
+  EXPECT_EQ(api()
+                .sessions()
+                .BlockUserSessions(ctx.get(), block_user, &affected)
+                .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
   BlockExpiredSessionsRequest block_expired;
   ctx = Ctx();
-  ASSERT_TRUE(api().sessions().BlockExpiredSessions(ctx.get(), block_expired, &affected).ok());
+  ASSERT_TRUE(api()
+                  .sessions()
+                  .BlockExpiredSessions(ctx.get(), block_expired, &affected)
+                  .ok());
   EXPECT_EQ(affected.affected_rows(), 1);
 
   DeleteExpiredSessionsRequest delete_expired;
   *delete_expired.mutable_expired_before() = testing::In(absl::ZeroDuration());
   ctx = Ctx();
-  ASSERT_TRUE(api().sessions().DeleteExpiredSessions(ctx.get(), delete_expired, &affected).ok());
+  ASSERT_TRUE(api()
+                  .sessions()
+                  .DeleteExpiredSessions(ctx.get(), delete_expired, &affected)
+                  .ok());
   EXPECT_EQ(affected.affected_rows(), 1);
   delete_expired.clear_expired_before();
   ctx = Ctx();
-  EXPECT_EQ(api().sessions().DeleteExpiredSessions(ctx.get(), delete_expired, &affected).error_code(),
+  EXPECT_EQ(api()
+                .sessions()
+                .DeleteExpiredSessions(ctx.get(), delete_expired, &affected)
+                .error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
   DeleteUserSessionsRequest delete_user;
   delete_user.set_user_id(u.id());
   ctx = Ctx();
-  ASSERT_TRUE(api().sessions().DeleteUserSessions(ctx.get(), delete_user, &affected).ok());
+  ASSERT_TRUE(api()
+                  .sessions()
+                  .DeleteUserSessions(ctx.get(), delete_user, &affected)
+                  .ok());
   EXPECT_EQ(affected.affected_rows(), 2);
   EXPECT_EQ(db().Scalar("SELECT count(*) FROM sessions"), "1");
 }
@@ -126,23 +156,39 @@ TEST_F(SessionDomainTest, RotateSessionBlocksOldAndCreatesNew) {
   const Session old = MakeSession(u.id(), "old-token");
   Session fresh;
   auto ctx = Ctx();
-  ASSERT_TRUE(api().sessions().RotateSession(ctx.get(), Rotation(old.id(), "new-token"), &fresh).ok());
+  ASSERT_TRUE(
+      api()
+          .sessions()
+          .RotateSession(ctx.get(), Rotation(old.id(), "new-token"), &fresh)
+          .ok());
   EXPECT_NE(fresh.id(), old.id());
   EXPECT_EQ(fresh.user_id(), u.id());
   EXPECT_FALSE(fresh.is_blocked());
-  EXPECT_EQ(db().Scalar("SELECT is_blocked FROM sessions WHERE id = '" + old.id() + "'"), "t");
+  EXPECT_EQ(db().Scalar("SELECT is_blocked FROM sessions WHERE id = '" +
+                        old.id() + "'"),
+            "t");
   // The old one is no longer active.
   ctx = Ctx();
-  EXPECT_EQ(api().sessions().RotateSession(ctx.get(), Rotation(old.id(), "x"), &fresh).error_code(),
+  EXPECT_EQ(api()
+                .sessions()
+                .RotateSession(ctx.get(), Rotation(old.id(), "x"), &fresh)
+                .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   ctx = Ctx();
-  EXPECT_EQ(api().sessions()
-                .RotateSession(ctx.get(), Rotation("00000000-0000-4000-8000-000000000000", "x"), &fresh)
-                .error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      api()
+          .sessions()
+          .RotateSession(ctx.get(),
+                         Rotation("00000000-0000-4000-8000-000000000000", "x"),
+                         &fresh)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
   const Session expired = MakeSession(u.id(), "expired", -absl::Minutes(1));
   ctx = Ctx();
-  EXPECT_EQ(api().sessions().RotateSession(ctx.get(), Rotation(expired.id(), "x"), &fresh).error_code(),
+  EXPECT_EQ(api()
+                .sessions()
+                .RotateSession(ctx.get(), Rotation(expired.id(), "x"), &fresh)
+                .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   // Another user's id in the replacement is refused, and nothing changes.
   const User other = MakeUser("other@example.com");
@@ -150,9 +196,12 @@ TEST_F(SessionDomainTest, RotateSessionBlocksOldAndCreatesNew) {
   RotateSessionRequest wrong = Rotation(live.id(), "y");
   wrong.mutable_session()->set_user_id(other.id());
   ctx = Ctx();
-  EXPECT_EQ(api().sessions().RotateSession(ctx.get(), wrong, &fresh).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(db().Scalar("SELECT is_blocked FROM sessions WHERE id = '" + live.id() + "'"), "f");
+  EXPECT_EQ(
+      api().sessions().RotateSession(ctx.get(), wrong, &fresh).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(db().Scalar("SELECT is_blocked FROM sessions WHERE id = '" +
+                        live.id() + "'"),
+            "f");
 }
 
 TEST_F(SessionDomainTest, TwentyConcurrentRotationsOfOneSessionExactlyOneWins) {
@@ -165,10 +214,12 @@ TEST_F(SessionDomainTest, TwentyConcurrentRotationsOfOneSessionExactlyOneWins) {
     threads.emplace_back([&, i] {
       Session out;
       auto ctx = Ctx();
-      codes[i] = api()
-                     .sessions()
-                     .RotateSession(ctx.get(), Rotation(old.id(), absl::StrCat("t", i)), &out)
-                     .error_code();
+      codes[i] =
+          api()
+              .sessions()
+              .RotateSession(ctx.get(),
+                             Rotation(old.id(), absl::StrCat("t", i)), &out)
+              .error_code();
     });
   }
   for (auto& t : threads) t.join();
@@ -177,11 +228,14 @@ TEST_F(SessionDomainTest, TwentyConcurrentRotationsOfOneSessionExactlyOneWins) {
     if (c == grpc::StatusCode::OK) {
       ++ok;
     } else {
-      EXPECT_TRUE(c == grpc::StatusCode::FAILED_PRECONDITION || c == grpc::StatusCode::ABORTED) << c;
+      EXPECT_TRUE(c == grpc::StatusCode::FAILED_PRECONDITION ||
+                  c == grpc::StatusCode::ABORTED)
+          << c;
     }
   }
   EXPECT_EQ(ok, 1);
-  EXPECT_EQ(std::stoi(db().Scalar("SELECT count(*) FROM sessions")), before + 1);
+  EXPECT_EQ(std::stoi(db().Scalar("SELECT count(*) FROM sessions")),
+            before + 1);
 }
 
 TEST_F(SessionDomainTest, CreateWithSameRequestIdTwiceWritesOneRow) {

@@ -4,8 +4,8 @@
 namespace defifundr {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::DomainTest;
+using ::testing::HasSubstr;
 using namespace data::v1;  // NOLINT
 
 using UserDomainTest = DomainTest;
@@ -48,7 +48,9 @@ TEST_F(UserDomainTest, CheckEmailExists) {
 }
 
 TEST_F(UserDomainTest, SearchUsersMatchesSubstringsLiterallyAndPaginates) {
-  for (int i = 0; i < 25; ++i) MakeUser(absl::StrCat("kemi", i, "@example.com"), ACCOUNT_TYPE_PERSONAL, "Kemi");
+  for (int i = 0; i < 25; ++i)
+    MakeUser(absl::StrCat("kemi", i, "@example.com"), ACCOUNT_TYPE_PERSONAL,
+             "Kemi");
   MakeUser("percent%sign@example.com", ACCOUNT_TYPE_PERSONAL, "Zed");
   MakeUser("other@example.com", ACCOUNT_TYPE_PERSONAL, "Olu");
   SearchUsersRequest req;
@@ -120,7 +122,8 @@ TEST_F(UserDomainTest, ListUsersNewestFirst) {
     ListUsersResponse resp;
     auto ctx = Ctx();
     ASSERT_TRUE(api().users().ListUsers(ctx.get(), req, &resp).ok());
-    for (const auto& u : resp.users()) keys.push_back({u.created_at().seconds(), u.id()});
+    for (const auto& u : resp.users())
+      keys.push_back({u.created_at().seconds(), u.id()});
     req.set_page_token(resp.next_page_token());
   } while (!req.page_token().empty());
   ASSERT_EQ(keys.size(), 60u);
@@ -167,8 +170,9 @@ TEST_F(UserDomainTest, UpdateUserEmail) {
   ctx = Ctx();
   EXPECT_EQ(api().users().UpdateUserEmail(ctx.get(), req, &out).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(db().Scalar("SELECT email FROM users WHERE id = '" + ada.id() + "'"),
-            "ada.new@example.com");
+  EXPECT_EQ(
+      db().Scalar("SELECT email FROM users WHERE id = '" + ada.id() + "'"),
+      "ada.new@example.com");
 }
 
 TEST_F(UserDomainTest, PasswordIsWrittenAndReadOnlyThroughItsOwnMethods) {
@@ -184,7 +188,8 @@ TEST_F(UserDomainTest, PasswordIsWrittenAndReadOnlyThroughItsOwnMethods) {
   by_email.set_email("ADA@example.com");
   UserCredentials creds;
   ctx = Ctx();
-  ASSERT_TRUE(api().users().GetUserCredentials(ctx.get(), by_email, &creds).ok());
+  ASSERT_TRUE(
+      api().users().GetUserCredentials(ctx.get(), by_email, &creds).ok());
   EXPECT_EQ(creds.id(), ada.id());
   EXPECT_EQ(creds.password_hash(), "$argon2id$v=19$new");
   GetUserCredentialsRequest by_id;
@@ -197,20 +202,26 @@ TEST_F(UserDomainTest, PasswordIsWrittenAndReadOnlyThroughItsOwnMethods) {
 
   GetUserCredentialsRequest none;
   ctx = Ctx();
-  EXPECT_EQ(api().users().GetUserCredentials(ctx.get(), none, &creds).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      api().users().GetUserCredentials(ctx.get(), none, &creds).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
   by_email.set_email("nobody@example.com");
   ctx = Ctx();
-  EXPECT_EQ(api().users().GetUserCredentials(ctx.get(), by_email, &creds).error_code(),
+  EXPECT_EQ(api()
+                .users()
+                .GetUserCredentials(ctx.get(), by_email, &creds)
+                .error_code(),
             grpc::StatusCode::NOT_FOUND);
   req.set_id("00000000-0000-4000-8000-000000000000");
   ctx = Ctx();
-  EXPECT_EQ(api().users().UpdateUserPassword(ctx.get(), req, &empty).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      api().users().UpdateUserPassword(ctx.get(), req, &empty).error_code(),
+      grpc::StatusCode::NOT_FOUND);
   req.set_password_hash("");
   ctx = Ctx();
-  EXPECT_EQ(api().users().UpdateUserPassword(ctx.get(), req, &empty).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      api().users().UpdateUserPassword(ctx.get(), req, &empty).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 RegisterUserRequest Registration(const std::string& email) {
@@ -239,9 +250,10 @@ TEST_F(UserDomainTest, RegisterUserCreatesUserAndEmailOtpTogether) {
   EXPECT_EQ(resp.otp().user_id(), resp.user().id());
   EXPECT_EQ(resp.otp().purpose(), OTP_PURPOSE_EMAIL_VERIFICATION);
   EXPECT_EQ(resp.otp().contact_method(), "new@example.com");
-  EXPECT_EQ(db().Scalar("SELECT count(*) FROM otp_verifications WHERE user_id = '" +
-                        resp.user().id() + "'"),
-            "1");
+  EXPECT_EQ(
+      db().Scalar("SELECT count(*) FROM otp_verifications WHERE user_id = '" +
+                  resp.user().id() + "'"),
+      "1");
 }
 
 TEST_F(UserDomainTest, RegisterUserWhoseOtpInsertFailsLeavesNoUser) {
@@ -253,7 +265,8 @@ TEST_F(UserDomainTest, RegisterUserWhoseOtpInsertFailsLeavesNoUser) {
   RegisterUserResponse resp;
   auto ctx = Ctx();
   grpc::Status s = api().users().RegisterUser(ctx.get(), req, &resp);
-  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << s.error_message();
   EXPECT_EQ(db().Scalar("SELECT count(*) FROM users"), "0");
   EXPECT_EQ(db().Scalar("SELECT count(*) FROM otp_verifications"), "0");
   // A bad purpose is refused before anything is written.
