@@ -155,6 +155,15 @@ absl::StatusOr<std::vector<db::pg::Param>> BindParams(
         const FieldDescriptor* f =
             source.message->GetDescriptor()->FindFieldByName(name);
         if (f == nullptr) continue;
+        if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM &&
+            !f->is_repeated()) {
+          const int v =
+              source.message->GetReflection()->GetEnumValue(*source.message, f);
+          if (f->enum_type()->FindValueByNumber(v) == nullptr) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(source.prefix, name, ": unknown value ", v));
+          }
+        }
         params.push_back(EncodeField(*source.message, f));
         path = absl::StrCat(source.prefix, name);
         found = true;

@@ -61,8 +61,9 @@ db::pg::Param EncodeField(const google::protobuf::Message& message,
 /// Binds every parameter of `statement` by name (extras first, then the
 /// sources in order). `param_types[i]` is the server-inferred type of `$i+1`
 /// (from Describe); values for uuid and inet parameters are checked here.
-/// INVALID_ARGUMENT naming the field for a malformed UUID or address or a
-/// string with a NUL byte; INTERNAL for a parameter no source provides.
+/// INVALID_ARGUMENT naming the field for a malformed UUID or address, an
+/// enum number its type does not define, or a string with a NUL byte; INTERNAL
+/// for a parameter no source provides.
 absl::StatusOr<std::vector<db::pg::Param>> BindParams(
     const db::Statement& statement, std::span<const Oid> param_types,
     std::span<const ParamSource> sources, const ExtraParams& extras);
