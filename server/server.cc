@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "db/log.h"
 #include "db/query_catalog.h"
+#include "grpc/health/v1/health.pb.h"
 #include "server/interceptors.h"
 #include "server/kyc_service.h"
 #include "server/otp_service.h"
@@ -26,6 +27,12 @@ namespace {
 constexpr absl::string_view kTables[] = {
     "users",       "sessions", "kyc", "user_device_tokens", "otp_verifications",
     "transactions"};
+
+// The data services, each with its own health status (= readiness).
+constexpr absl::string_view kServiceNames[] = {
+    "defifundr.data.v1.UserService", "defifundr.data.v1.SessionService",
+    "defifundr.data.v1.KycService",  "defifundr.data.v1.UserDeviceService",
+    "defifundr.data.v1.OtpService",  "defifundr.data.v1.TransactionService"};
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -112,6 +119,9 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   if (!credentials.ok()) return credentials.status();
 
   grpc::EnableDefaultHealthCheckService(true);
+  // gRPC's health service is not built from our generated code: reference
+  // health.proto's so that it is linked and reflection can describe it.
+  grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(config.listen, *credentials, &s->port_);
@@ -126,8 +136,11 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config.listen));
   }
-  // NOT_SERVING until the first successful database check.
-  s->server_->GetHealthCheckService()->SetServingStatus(false);
+  // Readiness ("" and each data service) is NOT_SERVING until the first
+  // successful database check; liveness is SERVING while the process runs.
+  s->SetReadiness(false);
+  s->server_->GetHealthCheckService()->SetServingStatus(
+      std::string(kLivenessService), true);
   s->health_thread_ = std::thread([raw = s.get()] { raw->HealthLoop(); });
   log::Info("serving", {{"listen", config.listen},
                         {"port", absl::StrCat(s->port_)},
@@ -145,7 +158,7 @@ void DataServer::HealthLoop() {
     if (s.ok() != serving || first) {
       serving = s.ok();
       first = false;
-      server_->GetHealthCheckService()->SetServingStatus(serving);
+      SetReadiness(serving);
       if (serving) {
         log::Info("health: SERVING");
       } else {
@@ -154,6 +167,14 @@ void DataServer::HealthLoop() {
       }
     }
   } while (!stopping_.WaitForNotificationWithTimeout(health_interval_));
+}
+
+void DataServer::SetReadiness(bool serving) {
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus("", serving);
+  for (absl::string_view name : kServiceNames) {
+    health->SetServingStatus(std::string(name), serving);
+  }
 }
 
 void DataServer::Shutdown(absl::Duration grace) {

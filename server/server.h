@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "db/pg/pool.h"
@@ -17,6 +18,11 @@
 #include "server/table.h"
 
 namespace defifundr::server {
+
+/// Health service name that stays SERVING while the process runs (for a
+/// liveness probe); "" and each data service's name report readiness
+/// (SERVING only while the database answers).
+inline constexpr absl::string_view kLivenessService = "liveness";
 
 struct ServerConfig {
   /// libpq URI or key=value string (DATABASE_URL).
@@ -60,6 +66,7 @@ class DataServer {
  private:
   DataServer() = default;
   void HealthLoop();
+  void SetReadiness(bool serving);
 
   std::unique_ptr<db::pg::Pool> pool_;
   std::unique_ptr<Schema> schema_;

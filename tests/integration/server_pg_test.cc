@@ -69,8 +69,9 @@ TEST(ServerPoolTest, RpcsSucceedAfterEveryPooledBackendIsTerminated) {
 TEST(ServerPoolTest, HealthFollowsTheDatabase) {
   auto s = StartWithPool(2);
   ASSERT_NE(s, nullptr);
-  auto health = [&] {
+  auto health = [&](const std::string& service = "") {
     grpc::health::v1::HealthCheckRequest req;
+    req.set_service(service);
     grpc::health::v1::HealthCheckResponse resp;
     auto ctx = s->client().NewContext();
     s->client().health().Check(ctx.get(), req, &resp);
@@ -102,6 +103,10 @@ TEST(ServerPoolTest, HealthFollowsTheDatabase) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_EQ(health(), grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(health("defifundr.data.v1.UserService"),
+            grpc::health::v1::HealthCheckResponse::NOT_SERVING);
+  // The process itself is fine: liveness stays SERVING.
+  EXPECT_EQ(health("liveness"), grpc::health::v1::HealthCheckResponse::SERVING);
   {
     // A channel without the client library's retry policy shows the code
     // the server returns.
