@@ -1,39 +1,87 @@
 #include "client/client.h"
 
+#include <grpc/grpc.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/descriptor.h"
 
 namespace defifundr::client {
+namespace {
 
-std::string Client::ServiceConfigJson() {
-  // Idempotent reads of every service.
-  const std::vector<std::pair<std::string, std::vector<std::string>>> reads = {
-      {"UserService", {"GetUser", "ListUsers"}},
-      {"SessionService", {"GetSession", "ListSessions"}},
-      {"KycService", {"GetKyc", "ListKycs"}},
-      {"UserDeviceService", {"GetUserDevice", "ListUserDevices"}},
-      {"OtpService", {"GetOtp", "ListOtps"}},
-      {"TransactionService", {"GetTransaction", "ListTransactions"}},
+// Name prefixes of the methods that only read: safe to send again.
+constexpr const char* kReadPrefixes[] = {"Get", "List", "Search", "Count",
+                                         "Check"};
+
+// A service-config duration: decimal seconds with an "s" suffix.
+std::string JsonDuration(absl::Duration d) {
+  d = std::max(d, absl::Milliseconds(1));
+  return absl::StrFormat("%.3fs", absl::ToDoubleSeconds(d));
+}
+
+}  // namespace
+
+std::vector<std::string> Client::RetriedMethods() {
+  const std::string services[] = {
+      data::v1::UserService::service_full_name(),
+      data::v1::SessionService::service_full_name(),
+      data::v1::KycService::service_full_name(),
+      data::v1::UserDeviceService::service_full_name(),
+      data::v1::OtpService::service_full_name(),
+      data::v1::TransactionService::service_full_name(),
   };
-  std::vector<std::string> names;
-  for (const auto& [service, methods] : reads) {
-    for (const std::string& m : methods) {
-      names.push_back(absl::StrCat(R"({"service":"defifundr.data.v1.)", service,
-                                   R"(","method":")", m, R"("})"));
+  std::vector<std::string> methods;
+  const auto* pool = google::protobuf::DescriptorPool::generated_pool();
+  for (const std::string& name : services) {
+    const google::protobuf::ServiceDescriptor* service =
+        pool->FindServiceByName(name);
+    if (service == nullptr) continue;  // Not linked: cannot be called either.
+    for (int i = 0; i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor* m = service->method(i);
+      if (m->client_streaming() || m->server_streaming()) continue;
+      for (const char* prefix : kReadPrefixes) {
+        if (absl::StartsWith(m->name(), prefix)) {
+          methods.push_back(absl::StrCat("/", name, "/", m->name()));
+          break;
+        }
+      }
     }
+  }
+  methods.push_back(absl::StrCat(
+      "/", grpc::health::v1::Health::service_full_name(), "/Check"));
+  return methods;
+}
+
+std::string Client::ServiceConfigJson(const RetryPolicy& policy) {
+  if (policy.max_attempts <= 1) return "{}";
+  std::vector<std::string> names;
+  for (const std::string& full : RetriedMethods()) {
+    // "/pkg.Service/Method" -> {"service":"pkg.Service","method":"Method"}
+    const size_t slash = full.rfind('/');
+    names.push_back(absl::StrCat(R"({"service":")", full.substr(1, slash - 1),
+                                 R"(","method":")", full.substr(slash + 1),
+                                 R"("})"));
   }
   return absl::StrCat(
       R"({"methodConfig":[{"name":[)", absl::StrJoin(names, ","),
-      R"(],"retryPolicy":{"maxAttempts":4,"initialBackoff":"0.1s",)",
-      R"("maxBackoff":"1s","backoffMultiplier":2,)",
-      R"("retryableStatusCodes":["UNAVAILABLE"]}}]})");
+      R"(],"retryPolicy":{"maxAttempts":)", policy.max_attempts,
+      R"(,"initialBackoff":")", JsonDuration(policy.initial_backoff),
+      R"(","maxBackoff":")", JsonDuration(policy.max_backoff),
+      R"(","backoffMultiplier":)",
+      absl::StrFormat("%g", policy.backoff_multiplier > 0
+                                ? policy.backoff_multiplier
+                                : 1.0),
+      R"(,"retryableStatusCodes":["UNAVAILABLE"]}}]})");
 }
 
 Client::Client(const ClientOptions& options) : options_(options) {
@@ -48,7 +96,11 @@ Client::Client(const ClientOptions& options) : options_(options) {
     credentials = grpc::InsecureChannelCredentials();
   }
   grpc::ChannelArguments args;
-  args.SetServiceConfigJSON(ServiceConfigJson());
+  args.SetServiceConfigJSON(ServiceConfigJson(options.retry));
+  args.SetInt(
+      GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+      static_cast<int>(std::max<int64_t>(
+          1, absl::ToInt64Milliseconds(options.initial_reconnect_backoff))));
   channel_ = grpc::CreateCustomChannel(options.target, credentials, args);
   users_ = data::v1::UserService::NewStub(channel_);
   sessions_ = data::v1::SessionService::NewStub(channel_);
@@ -60,8 +112,13 @@ Client::Client(const ClientOptions& options) : options_(options) {
 }
 
 std::unique_ptr<grpc::ClientContext> Client::NewContext() const {
+  return NewContext(options_.default_timeout);
+}
+
+std::unique_ptr<grpc::ClientContext> Client::NewContext(
+    absl::Duration timeout) const {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(absl::ToChronoTime(absl::Now() + options_.default_timeout));
+  ctx->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   return ctx;
 }
 

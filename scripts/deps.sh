@@ -9,7 +9,13 @@ PACKAGES=(
   libabsl-dev libpq-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
+  # make proto-go: Go stubs, compiled offline against Debian's Go packages.
+  golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev
+  golang-github-golang-protobuf-1-5-dev
 )
+# The reflection test's Node.js client: Debian's nodejs and npm, unless a
+# Node.js is installed already (from another source).
+command -v node >/dev/null && command -v npm >/dev/null || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

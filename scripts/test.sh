@@ -8,4 +8,14 @@ scripts/deps.sh
 scripts/build.sh
 scripts/pg.sh start
 export DEFIFUNDR_TEST_DATABASE_URL="$(scripts/pg.sh url postgres)"
+# Beyond CTest (skipped when arguments select CTest tests): the generated Go
+# stubs compiled; the installed client package built by a consumer project
+# and run, with the Go example, against a live server; a non-C++ reflection
+# client running the README's grpcurl examples. They run first so that
+# CTest's summary closes the output.
+if [ $# -eq 0 ]; then
+  scripts/proto_go.sh
+  scripts/client_example.sh
+  scripts/reflection_test.sh
+fi
 ctest --test-dir build --output-on-failure -j "$(nproc)" "$@"

@@ -4,6 +4,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -22,6 +23,27 @@ constexpr absl::string_view kCreateVersionTable =
 
 std::string Millis(absl::Duration d) {
   return absl::StrFormat("%.2fms", absl::ToDoubleMilliseconds(d));
+}
+
+// The start of a statement, on one line, for error messages.
+std::string Excerpt(absl::string_view sql) {
+  constexpr size_t kMax = 80;
+  std::string out;
+  bool space = false;
+  for (char c : sql) {
+    if (absl::ascii_isspace(c)) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+    if (out.size() >= kMax) {
+      out += "...";
+      break;
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -62,13 +84,32 @@ void Migrator::Unlock() {
 }
 
 absl::Status Migrator::EnsureVersionTable() {
-  auto r = conn_.Exec("SELECT to_regclass('goose_db_version') IS NOT NULL");
-  if (!r.ok()) return r.status();
-  auto row = r->SingleRow();
-  if (!row.ok()) return row.status();
-  auto exists = row->Get<bool>(0);
-  if (!exists.ok()) return exists.status();
-  if (*exists) return absl::OkStatus();
+  auto exists = [&]() -> absl::StatusOr<bool> {
+    auto r = conn_.Exec("SELECT to_regclass('goose_db_version') IS NOT NULL");
+    if (!r.ok()) return r.status();
+    auto row = r->SingleRow();
+    if (!row.ok()) return row.status();
+    return row->Get<bool>(0);
+  };
+  auto before = exists();
+  if (!before.ok()) return before.status();
+  if (*before) return absl::OkStatus();
+  // Whoever gets this lock first creates the table; the others find it
+  // (each check runs in a transaction of its own, which sees the creator's
+  // commit).
+  const std::vector<pg::Param> params = {absl::StrCat(kVersionTableLockId)};
+  if (auto r = conn_.ExecParams("SELECT pg_advisory_lock($1::bigint)", params);
+      !r.ok()) {
+    return r.status();
+  }
+  absl::Cleanup unlock = [&] {
+    conn_.ExecParams("SELECT pg_advisory_unlock($1::bigint)", params)
+        .status()
+        .IgnoreError();
+  };
+  auto now = exists();
+  if (!now.ok()) return now.status();
+  if (*now) return absl::OkStatus();
   auto tx =
       pg::Transaction::Begin(conn_, pg::IsolationLevel::kReadCommitted, {});
   if (!tx.ok()) return tx.status();
@@ -98,7 +139,7 @@ absl::StatusOr<std::vector<Migrator::Applied>> Migrator::ListApplied() {
     if (!tstamp.ok()) return tstamp.status();
     if (*version == 0 || decided.contains(*version)) continue;
     decided[*version] = *is_applied;
-    if (*is_applied) applied.push_back({*version, tstamp->value_or("")});
+    if (*is_applied) applied.push_back({*version, *tstamp});
   }
   std::sort(
       applied.begin(), applied.end(),
@@ -116,7 +157,8 @@ absl::Status Migrator::Apply(const Migration& m, bool up) {
         return absl::Status(
             r.status().code(),
             absl::StrCat(m.file, ":", st.line, ": ", up ? "up" : "down",
-                         " statement failed: ", r.status().message()));
+                         " statement failed: ", r.status().message(),
+                         " (statement: ", Excerpt(st.sql), ")"));
       }
     }
     const std::vector<pg::Param> params = {absl::StrCat(m.version)};
@@ -200,18 +242,26 @@ absl::Status Migrator::DownImpl(int64_t to, int max_count) {
   for (auto it = applied->rbegin(); it != applied->rend(); ++it) {
     if (it->version <= to) break;
     if (max_count > 0 && done >= max_count) break;
-    auto m = std::find_if(
-        migrations_.begin(), migrations_.end(),
-        [&](const Migration& x) { return x.version == it->version; });
-    if (m == migrations_.end()) {
+    const Migration* m = Find(it->version);
+    if (m == nullptr) {
       return absl::NotFoundError(absl::StrCat("applied version ", it->version,
                                               " has no migration file"));
     }
     if (absl::Status s = Apply(*m, /*up=*/false); !s.ok()) return s;
     ++done;
   }
-  if (done == 0) Print("goose: no migrations to run");
+  if (done == 0) {
+    Print(absl::StrCat("goose: no migrations to run. current version: ",
+                       applied->empty() ? 0 : applied->back().version));
+  }
   return absl::OkStatus();
+}
+
+const Migration* Migrator::Find(int64_t version) const {
+  for (const Migration& m : migrations_) {
+    if (m.version == version) return &m;
+  }
+  return nullptr;
 }
 
 absl::Status Migrator::Up() { return UpImpl(std::nullopt, 0); }
@@ -222,11 +272,22 @@ absl::Status Migrator::DownTo(int64_t version) { return DownImpl(version, 0); }
 absl::Status Migrator::Reset() { return DownImpl(0, 0); }
 
 absl::Status Migrator::Redo() {
-  auto v = Version();
-  if (!v.ok()) return v.status();
-  if (*v == 0) return absl::FailedPreconditionError("no migration to redo");
-  if (absl::Status s = Down(); !s.ok()) return s;
-  return UpTo(*v);
+  if (absl::Status s = Lock(); !s.ok()) return s;
+  absl::Cleanup unlock = [this] { Unlock(); };
+  if (absl::Status s = EnsureVersionTable(); !s.ok()) return s;
+  auto applied = ListApplied();
+  if (!applied.ok()) return applied.status();
+  if (applied->empty()) {
+    return absl::FailedPreconditionError(
+        "no migration to redo: the database is at version 0");
+  }
+  const Migration* m = Find(applied->back().version);
+  if (m == nullptr) {
+    return absl::NotFoundError(absl::StrCat(
+        "applied version ", applied->back().version, " has no migration file"));
+  }
+  if (absl::Status s = Apply(*m, /*up=*/false); !s.ok()) return s;
+  return Apply(*m, /*up=*/true);
 }
 
 absl::StatusOr<int64_t> Migrator::Version() {
@@ -240,17 +301,22 @@ absl::Status Migrator::Status() {
   if (absl::Status s = EnsureVersionTable(); !s.ok()) return s;
   auto applied = ListApplied();
   if (!applied.ok()) return applied.status();
-  absl::flat_hash_map<int64_t, std::string> when;
+  absl::flat_hash_map<int64_t, std::optional<std::string>> when;
   for (const Applied& a : *applied) when[a.version] = a.tstamp;
   Print("    Applied At                  Migration");
   Print("    =======================================");
   for (const Migration& m : migrations_) {
     std::string at = "Pending";
     if (auto it = when.find(m.version); it != when.end()) {
-      auto t = pg::ParseTimestamp(absl::StrCat(it->second, "+00"));
-      at = t.ok() ? absl::FormatTime("%a %b %e %H:%M:%S %Y", *t,
+      // Older Goose tables allow a NULL tstamp; Go prints its zero time.
+      auto t =
+          it->second.has_value()
+              ? pg::ParseTimestamp(absl::StrCat(*it->second, "+00"))
+              : absl::StatusOr<absl::Time>(absl::FromCivil(
+                    absl::CivilSecond(1, 1, 1, 0, 0, 0), absl::UTCTimeZone()));
+      at = t.ok() ? absl::FormatTime("%a %b %e %H:%M:%S %E4Y", *t,
                                      absl::UTCTimeZone())
-                  : it->second;
+                  : it->second.value_or("");
     }
     Print(absl::StrFormat("    %-24s -- %s", at, m.file));
   }

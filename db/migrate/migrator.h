@@ -7,17 +7,26 @@
 //                    DEFAULT now())
 // created with an initial (0, true) row. Up inserts (version, true) in the
 // migration's own transaction; Down deletes the version's rows. A version is
-// applied when its newest row (highest id) has is_applied = true.
+// applied when its newest row (highest id) has is_applied = true, so tables
+// written by older Goose releases (`id serial`, `tstamp timestamp NULL`, and
+// (version, false) rows left by their downs) are read as Goose reads them.
 //
-// Every command holds a PostgreSQL session advisory lock for its duration,
-// so concurrent migrators (several pods starting at once) apply each version
-// exactly once.
+// Every command that changes the schema holds a PostgreSQL session advisory
+// lock (kMigrationLockId) for its duration, so concurrent migrators (several
+// pods starting at once) apply each version exactly once; the version table
+// itself is created under a second advisory lock (kVersionTableLockId), so
+// any commands may race to create it.
+//
+// Output (to MigratorOptions::out) uses Goose's wording: "OK   <file>
+// (<ms>ms)" per migration, then "goose: successfully migrated database to
+// version: N" or "goose: no migrations to run. current version: N".
 #ifndef DEFIFUNDR_DB_MIGRATE_MIGRATOR_H_
 #define DEFIFUNDR_DB_MIGRATE_MIGRATOR_H_
 
 #include <cstdint>
 #include <optional>
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -32,7 +41,8 @@ struct MigratorOptions {
   /// Apply pending versions older than the newest applied one (Goose's
   /// --allow-missing). Without it such a database is refused.
   bool allow_missing = false;
-  /// How long to wait for another migrator's advisory lock.
+  /// How long to wait for another migrator's advisory lock; a command that
+  /// waits longer fails with DEADLINE_EXCEEDED having changed nothing.
   absl::Duration lock_timeout = absl::Minutes(5);
   /// Where progress lines go (Goose's wording); may be null.
   std::ostream* out = nullptr;
@@ -40,36 +50,59 @@ struct MigratorOptions {
 
 /// The advisory lock key every migrator takes (pg_advisory_lock(bigint)).
 inline constexpr int64_t kMigrationLockId = 0x646566694d696772;  // "defiMigr"
+/// The advisory lock taken while creating goose_db_version.
+inline constexpr int64_t kVersionTableLockId =
+    0x646566695654626c;  // "defiVTbl"
 
+// Errors common to every command: those of the connection (UNAVAILABLE when
+// the server is gone, ...), DEADLINE_EXCEEDED when the advisory lock is not
+// free within lock_timeout. A failing statement returns its SQLSTATE's code
+// (db/pg/error.h) with "<file>:<line>: up|down statement failed: ..." in the
+// message; the migration's transaction is rolled back, so neither its
+// changes nor its version row remain (a NO TRANSACTION migration keeps the
+// statements that ran before the failing one, as with Goose, and gets no
+// version row). Migrations before the failing one stay applied.
 class Migrator {
  public:
   /// `migrations` must be sorted by version (ParseMigrations does that).
+  /// `conn` must outlive the Migrator and be used by nothing else meanwhile.
   Migrator(pg::Connection& conn, std::vector<Migration> migrations,
            MigratorOptions options = {});
 
   /// Applies every pending migration in version order (goose up).
+  /// FAILED_PRECONDITION if a pending migration is older than the newest
+  /// applied one and allow_missing is false (nothing is applied then).
   absl::Status Up();
-  /// Applies pending migrations up to and including `version` (goose up-to).
+  /// Applies pending migrations up to and including `version` (goose up-to);
+  /// as Up.
   absl::Status UpTo(int64_t version);
-  /// Applies the next pending migration (goose up-by-one).
+  /// Applies the next pending migration (goose up-by-one); as Up.
   absl::Status UpByOne();
-  /// Rolls back the newest applied migration (goose down).
+  /// Rolls back the newest applied migration (goose down); OK with nothing
+  /// to do at version 0. NOT_FOUND if the applied version has no file.
   absl::Status Down();
-  /// Rolls back migrations newer than `version` (goose down-to).
+  /// Rolls back migrations newer than `version`, newest first (goose
+  /// down-to). NOT_FOUND as Down.
   absl::Status DownTo(int64_t version);
-  /// Rolls back all migrations (goose reset).
+  /// Rolls back all migrations (goose reset); as DownTo(0).
   absl::Status Reset();
-  /// Rolls back and re-applies the newest applied migration (goose redo).
+  /// Rolls back and re-applies the newest applied migration, holding the
+  /// lock throughout (goose redo). FAILED_PRECONDITION at version 0;
+  /// NOT_FOUND if that version has no file.
   absl::Status Redo();
-  /// Prints Goose's status table: applied time or "Pending" per file.
+  /// Prints Goose's status table: per file, the time it was applied (UTC,
+  /// Go's ANSIC layout "Mon Jan _2 15:04:05 2006") or "Pending". Creates the
+  /// version table if missing (as Goose does); takes no migration lock.
   absl::Status Status();
-  /// The newest applied version (0 when none): goose version.
+  /// The newest applied version (0 when none): goose version. Creates the
+  /// version table if missing.
   absl::StatusOr<int64_t> Version();
 
  private:
   struct Applied {
     int64_t version;
-    std::string tstamp;  // "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC)
+    // "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC); NULL in older Goose tables.
+    std::optional<std::string> tstamp;
   };
   absl::Status EnsureVersionTable();
   absl::StatusOr<std::vector<Applied>> ListApplied();
@@ -78,6 +111,7 @@ class Migrator {
   absl::Status Apply(const Migration& m, bool up);
   absl::Status UpImpl(std::optional<int64_t> to, int max_count);
   absl::Status DownImpl(int64_t to, int max_count);
+  const Migration* Find(int64_t version) const;
   void Print(absl::string_view line);
 
   pg::Connection& conn_;
