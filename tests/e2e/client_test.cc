@@ -26,6 +26,7 @@
 #include "client/pager.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/process.h"
 #include "tests/support/test_database.h"
 
 namespace defifundr {
@@ -40,12 +41,7 @@ using ::testing::Not;
 
 constexpr char kMissingId[] = "00000000-0000-4000-8000-000000000000";
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadAll;
 
 // A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago).
 int FreePort() {
@@ -73,33 +69,13 @@ class ServerProcess {
       const std::vector<std::pair<std::string, std::string>>& env = {}) {
     log_ = absl::StrCat(::testing::TempDir(), "/client-serve-", getpid(), "-",
                         ++count_, ".log");
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      setenv("DATABASE_URL", url.c_str(), 1);
-      setenv("GRPC_LISTEN", absl::StrCat("127.0.0.1:", port).c_str(), 1);
-      for (const auto& [name, value] : env) {
-        setenv(name.c_str(), value.c_str(), 1);
-      }
-      execl(DEFIFUNDR_DATA_BINARY, DEFIFUNDR_DATA_BINARY, "serve", nullptr);
-      _exit(127);
-    }
+    testing::Env all = {{"DATABASE_URL", url},
+                        {"GRPC_LISTEN", absl::StrCat("127.0.0.1:", port)}};
+    all.insert(all.end(), env.begin(), env.end());
+    pid_ = testing::SpawnProcess(DEFIFUNDR_DATA_BINARY, {"serve"}, all, log_);
   }
   ~ServerProcess() {
-    if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    const absl::Time deadline = absl::Now() + absl::Seconds(15);
-    int status = 0;
-    while (waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (absl::Now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      absl::SleepFor(absl::Milliseconds(20));
-    }
+    if (pid_ > 0) testing::StopProcess(pid_, absl::Seconds(15));
   }
 
   // The port the server bound, read from its log ("port=N"); 0 if it did

@@ -21,6 +21,7 @@
 #include "db/migrate/migrator.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/process.h"
 #include "tests/support/test_database.h"
 
 namespace defifundr {
@@ -30,46 +31,16 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 namespace migrate = db::migrate;
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadAll;
+using testing::WaitExit;
 
-// Starts the binary with `args` and DATABASE_URL=`url`; stdout and stderr
-// go to `log`.
+// Starts the binary with `args` and DATABASE_URL=`url` (and the built-in
+// migrations); stdout and stderr go to `log`.
 pid_t Spawn(const std::vector<std::string>& args, const std::string& url,
             const std::string& log) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    setenv("DATABASE_URL", url.c_str(), 1);
-    unsetenv("MIGRATIONS_DIR");
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(DEFIFUNDR_DATA_BINARY));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(DEFIFUNDR_DATA_BINARY, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int WaitExit(pid_t pid, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  int status = 0;
-  while (absl::Now() < deadline) {
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  kill(pid, SIGKILL);
-  waitpid(pid, &status, 0);
-  return -1;
+  return testing::SpawnProcess(DEFIFUNDR_DATA_BINARY, args,
+                               {{"DATABASE_URL", url}, {"MIGRATIONS_DIR", ""}},
+                               log);
 }
 
 class MigrateCliTest : public ::testing::Test {

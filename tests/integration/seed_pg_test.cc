@@ -21,6 +21,7 @@
 #include "db/seed/seeder.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/process.h"
 #include "tests/support/test_database.h"
 
 namespace defifundr {
@@ -380,27 +381,8 @@ TEST(SeedSizeTest, ParsesTheThreeSizes) {
 
 int RunCli(const std::vector<std::string>& args, const std::string& url,
            std::string* output) {
-  const std::string log =
-      absl::StrCat(::testing::TempDir(), "/seed-cli-", getpid(), ".log");
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    setenv("DATABASE_URL", url.c_str(), 1);
-    std::vector<char*> argv = {const_cast<char*>(DEFIFUNDR_DATA_BINARY)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(DEFIFUNDR_DATA_BINARY, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  std::ifstream in(log);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *output = ss.str();
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return testing::RunProcess(DEFIFUNDR_DATA_BINARY, args,
+                             {{"DATABASE_URL", url}}, output);
 }
 
 TEST_F(SeedTest, CliFlagsMapToTheOptions) {

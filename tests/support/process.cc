@@ -1,0 +1,76 @@
+#include "tests/support/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+
+namespace defifundr::testing {
+
+pid_t SpawnProcess(const std::string& binary,
+                   const std::vector<std::string>& args, const Env& env,
+                   const std::string& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    for (const auto& [name, value] : env)
+      setenv(name.c_str(), value.c_str(), 1);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(binary.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int WaitExit(pid_t pid, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  int status = 0;
+  while (absl::Now() < deadline) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
+int StopProcess(pid_t pid, absl::Duration timeout) {
+  kill(pid, SIGTERM);
+  return WaitExit(pid, timeout);
+}
+
+int RunProcess(const std::string& binary, const std::vector<std::string>& args,
+               const Env& env, std::string* output, absl::Duration timeout) {
+  static std::atomic<int> counter{0};
+  const std::string log = absl::StrCat(::testing::TempDir(), "/run-", getpid(),
+                                       "-", counter++, ".log");
+  const int code = WaitExit(SpawnProcess(binary, args, env, log), timeout);
+  *output = ReadAll(log);
+  unlink(log.c_str());
+  return code;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace defifundr::testing
