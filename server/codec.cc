@@ -46,26 +46,13 @@ bool IsFieldMask(const FieldDescriptor* f) {
          f->message_type()->full_name() == "google.protobuf.FieldMask";
 }
 
+// An IPv4 or IPv6 host address, without a network prefix: PostgreSQL's inet
+// would accept "1.2.3.4/24" and keep only the address in host().
 bool IsInet(absl::string_view text) {
-  const size_t slash = text.find('/');
-  const std::string addr(text.substr(0, slash));
+  const std::string addr(text);
   unsigned char buf[16];
-  int max_bits;
-  if (inet_pton(AF_INET, addr.c_str(), buf) == 1) {
-    max_bits = 32;
-  } else if (inet_pton(AF_INET6, addr.c_str(), buf) == 1) {
-    max_bits = 128;
-  } else {
-    return false;
-  }
-  if (slash != absl::string_view::npos) {
-    int bits;
-    if (!absl::SimpleAtoi(text.substr(slash + 1), &bits) || bits < 0 ||
-        bits > max_bits) {
-      return false;
-    }
-  }
-  return true;
+  return inet_pton(AF_INET, addr.c_str(), buf) == 1 ||
+         inet_pton(AF_INET6, addr.c_str(), buf) == 1;
 }
 
 }  // namespace

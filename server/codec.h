@@ -60,7 +60,8 @@ db::pg::Param EncodeField(const google::protobuf::Message& message,
 
 /// Binds every parameter of `statement` by name (extras first, then the
 /// sources in order). `param_types[i]` is the server-inferred type of `$i+1`
-/// (from Describe); values for uuid and inet parameters are checked here.
+/// (from Describe); values for uuid and inet parameters are checked here (an
+/// inet parameter takes one host address, without a /prefix).
 /// INVALID_ARGUMENT naming the field for a malformed UUID or address, an
 /// enum number its type does not define, or a string with a NUL byte; INTERNAL
 /// for a parameter no source provides.

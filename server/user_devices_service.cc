@@ -163,7 +163,13 @@ absl::Status UserDeviceServiceImpl::DoUpsertDeviceToken(
   // under concurrency without an explicit transaction.
   const ParamSource sources[] = {{"user_device.", &request.user_device()},
                                  {"", &request}};
-  return table_.db().FetchOne(table_.CallOptions(ctx), "UpsertDeviceToken",
-                              sources, response);
+  absl::Status s = table_.db().FetchOne(table_.CallOptions(ctx),
+                                        "UpsertDeviceToken", sources, response);
+  if (s.code() == absl::StatusCode::kNotFound) {
+    // The conflict's update was skipped: the token is another user's.
+    return absl::AlreadyExistsError(
+        "user_device.device_token: registered to another user");
+  }
+  return s;
 }
 }  // namespace defifundr::server

@@ -75,6 +75,8 @@ WHERE (@user_id::uuid IS NULL OR user_id = @user_id)
            AND (expires_at IS NULL OR expires_at > now())));
 
 -- name: UpsertDeviceToken :one
+-- A token already registered to another user is left alone: no row comes
+-- back, and the handler answers ALREADY_EXISTS.
 INSERT INTO user_device_tokens (
     user_id, device_token, platform, device_type, device_model, os_name,
     os_version, push_notification_token, is_active, is_verified, last_used_at,
@@ -84,7 +86,6 @@ VALUES (
     @os_version, @push_notification_token, COALESCE(@is_active::boolean, true),
     @is_verified, now(), @app_version, @client_ip, @expires_at, @is_revoked)
 ON CONFLICT (device_token) DO UPDATE SET
-    user_id = EXCLUDED.user_id,
     platform = EXCLUDED.platform,
     device_type = EXCLUDED.device_type,
     device_model = EXCLUDED.device_model,
@@ -98,6 +99,7 @@ ON CONFLICT (device_token) DO UPDATE SET
     client_ip = EXCLUDED.client_ip,
     expires_at = EXCLUDED.expires_at,
     is_revoked = EXCLUDED.is_revoked
+WHERE user_device_tokens.user_id = EXCLUDED.user_id
 RETURNING id, user_id, device_token, platform, device_type, device_model,
     os_name, os_version, push_notification_token, is_active, is_verified,
     last_used_at, first_registered_at, app_version, client_ip, expires_at,

@@ -40,6 +40,15 @@ TEST_F(DeviceDomainTest, UpsertInsertsThenUpdatesByToken) {
   EXPECT_EQ(second.id(), first.id());
   EXPECT_EQ(second.device_model(), "Pixel 8");
   EXPECT_EQ(db().Scalar("SELECT count(*) FROM user_device_tokens"), "1");
+  // Another user cannot take the token over.
+  const User thief = MakeUser("thief@example.com");
+  UpsertDeviceTokenRequest steal = req;
+  steal.mutable_user_device()->set_user_id(thief.id());
+  ctx = Ctx();
+  EXPECT_EQ(
+      api().devices().UpsertDeviceToken(ctx.get(), steal, &second).error_code(),
+      grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(db().Scalar("SELECT user_id FROM user_device_tokens"), u.id());
   req.mutable_user_device()->set_user_id(
       "00000000-0000-4000-8000-000000000000");
   req.mutable_user_device()->set_device_token("tok-2");
