@@ -24,9 +24,11 @@
 #define DEFIFUNDR_DB_MIGRATE_MIGRATOR_H_
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -113,6 +115,15 @@ class Migrator {
   absl::Status DownImpl(int64_t to, int max_count);
   const Migration* Find(int64_t version) const;
   void Print(absl::string_view line);
+  // Runs the named statement of db/migrate/goose.sql with `args` bound to
+  // its @parameters by name.
+  absl::StatusOr<pg::Result> Run(
+      absl::string_view statement,
+      std::initializer_list<std::pair<absl::string_view, std::string>> args =
+          {});
+  // pg_advisory_lock / pg_advisory_unlock on `id`.
+  absl::Status AdvisoryLock(int64_t id);
+  void AdvisoryUnlock(int64_t id);
 
   pg::Connection& conn_;
   std::vector<Migration> migrations_;
