@@ -1,5 +1,6 @@
 #include "db/query_catalog.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -180,19 +181,44 @@ absl::StatusOr<QueryCatalog> QueryCatalog::Parse(
   return catalog;
 }
 
+const QueryCatalog* QueryCatalog::ParseEmbedded(
+    std::span<const EmbeddedFile> files) {
+  auto parsed = Parse(files);
+  if (!parsed.ok()) {
+    // The files are part of the build: a parse error is a build defect and
+    // every test fails on it.
+    fprintf(stderr, "embedded queries do not parse: %s\n",
+            std::string(parsed.status().message()).c_str());
+    abort();
+  }
+  return new QueryCatalog(*std::move(parsed));
+}
+
 const QueryCatalog& QueryCatalog::Builtin() {
-  static const QueryCatalog* catalog = [] {
-    auto parsed = Parse(QueryFiles());
-    if (!parsed.ok()) {
-      // The files are part of the build: a parse error is a build defect and
-      // every test fails on it.
-      fprintf(stderr, "embedded queries do not parse: %s\n",
-              std::string(parsed.status().message()).c_str());
-      abort();
-    }
-    return new QueryCatalog(*std::move(parsed));
-  }();
+  static const QueryCatalog* catalog = ParseEmbedded(QueryFiles());
   return *catalog;
+}
+
+absl::StatusOr<pg::Result> QueryCatalog::Run(
+    pg::Connection& conn, absl::string_view name,
+    std::initializer_list<std::pair<absl::string_view, pg::Param>> args,
+    const pg::CallOptions& options) const {
+  const Statement* st = Find(name);
+  if (st == nullptr) {
+    return absl::InternalError(absl::StrCat("unknown statement ", name));
+  }
+  std::vector<pg::Param> params;
+  params.reserve(st->params.size());
+  for (const std::string& param : st->params) {
+    auto it = std::find_if(args.begin(), args.end(),
+                           [&](const auto& a) { return a.first == param; });
+    if (it == args.end()) {
+      return absl::InternalError(
+          absl::StrCat("statement ", name, ": no value for @", param));
+    }
+    params.push_back(it->second);
+  }
+  return conn.ExecParams(st->sql, params, options);
 }
 
 const Statement* QueryCatalog::Find(absl::string_view name) const {

@@ -10,8 +10,10 @@
 #ifndef DEFIFUNDR_DB_QUERY_CATALOG_H_
 #define DEFIFUNDR_DB_QUERY_CATALOG_H_
 
+#include <initializer_list>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -44,6 +46,20 @@ class QueryCatalog {
 
   /// The statements compiled from db/queries/ into this binary.
   static const QueryCatalog& Builtin();
+
+  /// Parses files compiled into the binary, which cannot fail at run time
+  /// unless the build is broken: aborts with the parse error then. The
+  /// result lives for the program's lifetime.
+  static const QueryCatalog* ParseEmbedded(std::span<const EmbeddedFile> files);
+
+  /// Runs the statement `name` on `conn` (unprepared: the unnamed
+  /// statement), binding `args` to its @parameters by name. INTERNAL for an
+  /// unknown statement or a parameter `args` lacks; otherwise the statement's
+  /// own status (see db/pg/error.h).
+  absl::StatusOr<pg::Result> Run(
+      pg::Connection& conn, absl::string_view name,
+      std::initializer_list<std::pair<absl::string_view, pg::Param>> args = {},
+      const pg::CallOptions& options = {}) const;
 
   /// Rewrites `@name` parameters of one statement to `$n`, skipping string
   /// literals, quoted identifiers, dollar-quoted strings and comments.

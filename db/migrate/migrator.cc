@@ -22,16 +22,8 @@ namespace {
 
 // The statements of db/migrate/goose.sql, parsed once.
 const QueryCatalog& GooseQueries() {
-  static const QueryCatalog* catalog = [] {
-    auto parsed = QueryCatalog::Parse(GooseQueryFiles());
-    if (!parsed.ok()) {
-      // The file is part of the build; every migrator test fails on this.
-      std::fprintf(stderr, "goose.sql does not parse: %s\n",
-                   std::string(parsed.status().message()).c_str());
-      std::abort();
-    }
-    return new QueryCatalog(*std::move(parsed));
-  }();
+  static const QueryCatalog* catalog =
+      QueryCatalog::ParseEmbedded(GooseQueryFiles());
   return *catalog;
 }
 
@@ -72,22 +64,8 @@ void Migrator::Print(absl::string_view line) {
 
 absl::StatusOr<pg::Result> Migrator::Run(
     absl::string_view statement,
-    std::initializer_list<std::pair<absl::string_view, std::string>> args) {
-  const Statement* st = GooseQueries().Find(statement);
-  if (st == nullptr) {
-    return absl::InternalError(absl::StrCat("no statement ", statement));
-  }
-  std::vector<pg::Param> params;
-  for (const std::string& name : st->params) {
-    auto it = std::find_if(args.begin(), args.end(),
-                           [&](const auto& a) { return a.first == name; });
-    if (it == args.end()) {
-      return absl::InternalError(
-          absl::StrCat(statement, ": no value for @", name));
-    }
-    params.push_back(it->second);
-  }
-  return conn_.ExecParams(st->sql, params);
+    std::initializer_list<std::pair<absl::string_view, pg::Param>> args) {
+  return GooseQueries().Run(conn_, statement, args);
 }
 
 absl::Status Migrator::AdvisoryLock(int64_t id) {

@@ -119,8 +119,7 @@ class Migrator {
   // its @parameters by name.
   absl::StatusOr<pg::Result> Run(
       absl::string_view statement,
-      std::initializer_list<std::pair<absl::string_view, std::string>> args =
-          {});
+      std::initializer_list<std::pair<absl::string_view, pg::Param>> args = {});
   // pg_advisory_lock / pg_advisory_unlock on `id`.
   absl::Status AdvisoryLock(int64_t id);
   void AdvisoryUnlock(int64_t id);

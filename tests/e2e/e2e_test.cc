@@ -84,7 +84,12 @@ class ServeTest : public ::testing::Test {
     auto db = testing::TestDatabase::Create();
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    log_ = absl::StrCat(::testing::TempDir(), "/serve-", getpid(), ".log");
+    // A log of its own per test: reading a previous test's log would find
+    // the port of a server that is gone.
+    static int count = 0;
+    log_ = absl::StrCat(::testing::TempDir(), "/serve-", getpid(), "-", ++count,
+                        ".log");
+    unlink(log_.c_str());
     pid_ = Spawn({"serve"}, db_->url(), log_);
     // The log names the port it bound (GRPC_LISTEN port 0 = any free port).
     const std::regex port_re("INFO serving .* port=([0-9]+) ");
