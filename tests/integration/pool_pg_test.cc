@@ -5,6 +5,7 @@
 #include "absl/time/clock.h"
 #include "db/pg/pool.h"
 #include "db/pg/transaction.h"
+#include "db/query_catalog.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_database.h"
 
@@ -197,6 +198,30 @@ TEST_F(PoolTest, SerializationFailureIsRetriedThenAborted) {
       /*max_attempts=*/3);
   EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
   EXPECT_EQ(attempts, 3);
+}
+
+}  // namespace
+}  // namespace defifundr
+
+namespace defifundr {
+namespace {
+
+// QueryCatalog::Run: named statements bound by parameter name.
+TEST(QueryCatalogRunTest, BindsByNameAndRejectsUnknownNamesAndMissingValues) {
+  auto db = testing::TestDatabase::Create(/*migrated=*/false);
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto conn = (*db)->Connect();
+  const db::EmbeddedFile file = {
+      "t.sql", "-- name: Sum :one\nSELECT @b::int + 10 * @a::int AS total;\n"};
+  auto catalog = db::QueryCatalog::Parse({&file, 1});
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  auto r = catalog->Run(*conn, "Sum", {{"a", "4"}, {"b", "2"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->row(0).Text(0), "42");
+  EXPECT_EQ(catalog->Run(*conn, "Nope").status().code(),
+            absl::StatusCode::kInternal);
+  EXPECT_EQ(catalog->Run(*conn, "Sum", {{"a", "1"}}).status().code(),
+            absl::StatusCode::kInternal);
 }
 
 }  // namespace
