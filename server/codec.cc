@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "defifundr/data/v1/common.pb.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 
@@ -55,9 +56,22 @@ bool IsInet(absl::string_view text) {
          inet_pton(AF_INET6, addr.c_str(), buf) == 1;
 }
 
+// The stored text a value declares with the (stored_as) option, if any.
+const std::string* StoredAs(const EnumValueDescriptor* value) {
+  const auto& options = value->options();
+  if (!options.HasExtension(data::v1::stored_as)) return nullptr;
+  return &options.GetExtension(data::v1::stored_as);
+}
+
+// The largest and smallest instants google.protobuf.Timestamp can hold:
+// 9999-12-31T23:59:59.999999999Z and 0001-01-01T00:00:00Z.
+constexpr int64_t kMaxTimestampSeconds = 253402300799;
+constexpr int64_t kMinTimestampSeconds = -62135596800;
+
 }  // namespace
 
 std::string EnumValueToDb(const EnumValueDescriptor* value) {
+  if (const std::string* stored = StoredAs(value)) return *stored;
   absl::string_view name = value->name();
   const std::string prefix = EnumPrefix(value->type());
   if (absl::StartsWith(name, prefix)) name.remove_prefix(prefix.size());
@@ -66,8 +80,39 @@ std::string EnumValueToDb(const EnumValueDescriptor* value) {
 
 const EnumValueDescriptor* EnumValueFromDb(const EnumDescriptor* type,
                                            absl::string_view text) {
-  return type->FindValueByName(
+  for (int i = 0; i < type->value_count(); ++i) {
+    const std::string* stored = StoredAs(type->value(i));
+    if (stored != nullptr && *stored == text) return type->value(i);
+  }
+  // By name: stored lower-case, so "BUSINESS" or "" match nothing.
+  if (text.empty() || text != absl::AsciiStrToLower(text)) return nullptr;
+  const EnumValueDescriptor* v = type->FindValueByName(
       absl::StrCat(EnumPrefix(type), absl::AsciiStrToUpper(text)));
+  // The zero value is never stored, and a value with (stored_as) is stored
+  // only as that text.
+  if (v == nullptr || v->number() == 0 || StoredAs(v) != nullptr)
+    return nullptr;
+  return v;
+}
+
+google::protobuf::Timestamp ToProtoTimestamp(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const absl::Duration since = t - absl::UnixEpoch();
+  if (since >= absl::Seconds(kMaxTimestampSeconds + 1)) {
+    ts.set_seconds(kMaxTimestampSeconds);
+    ts.set_nanos(999999999);
+    return ts;
+  }
+  if (since < absl::Seconds(kMinTimestampSeconds)) {
+    ts.set_seconds(kMinTimestampSeconds);
+    return ts;
+  }
+  const int64_t seconds =
+      absl::ToInt64Seconds(absl::Floor(since, absl::Seconds(1)));
+  ts.set_seconds(seconds);
+  ts.set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(since - absl::Seconds(seconds))));
+  return ts;
 }
 
 bool IsUuid(absl::string_view t) {
@@ -227,13 +272,19 @@ absl::Status DecodeRow(const db::pg::Result& result, int row_index,
         break;
       }
       case FieldDescriptor::CPPTYPE_ENUM: {
+        // A stored value the enum has no member for still reads: the
+        // _UNSPECIFIED value, plus the text in `<column>_raw` when the
+        // message has that field.
         const EnumValueDescriptor* v = EnumValueFromDb(f->enum_type(), text);
+        const FieldDescriptor* raw =
+            d->FindFieldByName(absl::StrCat(column, kRawSuffix));
         if (v == nullptr) {
-          return absl::InternalError(
-              absl::StrCat("column ", column, " holds \"", text, "\", which ",
-                           f->enum_type()->full_name(), " has no value for"));
+          r->SetEnumValue(message, f, 0);
+          if (raw != nullptr) r->SetString(message, raw, std::string(text));
+        } else {
+          r->SetEnum(message, f, v);
+          if (raw != nullptr) r->ClearField(message, raw);
         }
-        r->SetEnum(message, f, v);
         break;
       }
       case FieldDescriptor::CPPTYPE_MESSAGE: {
@@ -243,14 +294,8 @@ absl::Status DecodeRow(const db::pg::Result& result, int row_index,
         }
         auto t = db::pg::ParseTimestamp(text);
         if (!t.ok()) return t.status();
-        auto* ts = static_cast<google::protobuf::Timestamp*>(
-            r->MutableMessage(message, f));
-        const absl::Duration since = *t - absl::UnixEpoch();
-        const int64_t seconds =
-            absl::ToInt64Seconds(absl::Floor(since, absl::Seconds(1)));
-        ts->set_seconds(seconds);
-        ts->set_nanos(static_cast<int32_t>(
-            absl::ToInt64Nanoseconds(since - absl::Seconds(seconds))));
+        static_cast<google::protobuf::Timestamp*>(r->MutableMessage(message, f))
+            ->CopyFrom(ToProtoTimestamp(*t));
         break;
       }
       default:

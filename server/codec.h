@@ -16,6 +16,7 @@
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
 
 #include <span>
 #include <string>
@@ -25,18 +26,33 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "db/pg/connection.h"
 #include "db/pg/result.h"
 #include "db/query_catalog.h"
 
 namespace defifundr::server {
 
-/// The stored text of an enum value: the value's name without the enum's
-/// UPPER_SNAKE prefix, lower-cased ("ACCOUNT_TYPE_BUSINESS" -> "business").
+/// The stored text of an enum value: its (stored_as) option when it has one
+/// (PERSONAL_ACCOUNT_TYPE_NONE -> ""), else the value's name without the
+/// enum's UPPER_SNAKE prefix, lower-cased ("ACCOUNT_TYPE_BUSINESS" ->
+/// "business").
 std::string EnumValueToDb(const google::protobuf::EnumValueDescriptor* value);
-/// The enum value stored as `text`, or nullptr if none matches.
+/// The enum value stored as `text` (the inverse of EnumValueToDb, exact:
+/// "Business" matches nothing), or nullptr if none matches; never the zero
+/// value.
 const google::protobuf::EnumValueDescriptor* EnumValueFromDb(
     const google::protobuf::EnumDescriptor* type, absl::string_view text);
+
+/// The suffix of the output-only field that carries a stored enum text the
+/// enum has no member for: `account_type` -> `account_type_raw`.
+inline constexpr absl::string_view kRawSuffix = "_raw";
+
+/// `t` as a google.protobuf.Timestamp, which spans 0001-01-01T00:00:00Z to
+/// 9999-12-31T23:59:59.999999999Z: later instants (PostgreSQL's `infinity`,
+/// years past 9999) read as that maximum, earlier ones (`-infinity`, BC
+/// dates) as that minimum.
+google::protobuf::Timestamp ToProtoTimestamp(absl::Time t);
 
 /// True for the canonical 8-4-4-4-12 hex UUID form (any case).
 bool IsUuid(absl::string_view text);
@@ -70,8 +86,12 @@ absl::StatusOr<std::vector<db::pg::Param>> BindParams(
     std::span<const ParamSource> sources, const ExtraParams& extras);
 
 /// Fills `message` from row `row` of `result`: every column except those
-/// named in `skip` must name a field of the message. INTERNAL for an unknown
-/// column, NULL into a field without presence, or text that does not decode.
+/// named in `skip` must name a field of the message. Stored values never
+/// fail a read: enum text with no member reads as the zero value plus the
+/// `<column>_raw` field, timestamps beyond protobuf's range are clamped (see
+/// ToProtoTimestamp). INTERNAL for an unknown column, NULL into a field
+/// without presence, or text that does not decode as its type (a schema
+/// fault, which vet rules out at start-up).
 absl::Status DecodeRow(const db::pg::Result& result, int row,
                        google::protobuf::Message* message,
                        std::span<const absl::string_view> skip = {});

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "server/codec.h"
 
 namespace defifundr::server {
 
@@ -110,6 +112,17 @@ absl::Status ValidateUpdateMask(
     if (immutable.contains(path)) {
       return absl::InvalidArgumentError(
           absl::StrCat("update_mask: field \"", path, "\" cannot be updated"));
+    }
+    // `<enum>_raw` reports a stored value; the enum field is what writes.
+    if (absl::EndsWith(path, kRawSuffix)) {
+      const auto* e = resource->FindFieldByName(
+          path.substr(0, path.size() - kRawSuffix.size()));
+      if (e != nullptr &&
+          e->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_ENUM) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "update_mask: field \"", path, "\" is output only; update \"",
+            e->name(), "\" instead"));
+      }
     }
   }
   return absl::OkStatus();

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -124,7 +125,15 @@ absl::StatusOr<std::optional<Row>> Result::OptionalRow() const {
 }
 
 absl::StatusOr<absl::Time> ParseTimestamp(absl::string_view text) {
-  // YYYY-MM-DD HH:MM:SS[.ffffff](+|-)hh[:mm[:ss]]
+  // [-]infinity, or YYYY[Y...]-MM-DD HH:MM:SS[.ffffff](+|-)hh[:mm[:ss]][ BC]
+  if (text == "infinity") return absl::InfiniteFuture();
+  if (text == "-infinity") return absl::InfinitePast();
+  const absl::string_view whole = text;
+  bool bc = false;
+  if (absl::EndsWith(text, " BC")) {
+    bc = true;
+    text.remove_suffix(3);
+  }
   auto digits = [&](size_t pos, size_t n, int* out) {
     if (pos + n > text.size()) return false;
     int v = 0;
@@ -135,15 +144,24 @@ absl::StatusOr<absl::Time> ParseTimestamp(absl::string_view text) {
     *out = v;
     return true;
   };
+  // PostgreSQL prints at least four year digits, more past 9999 (up to
+  // 294276 AD).
+  size_t y = 0;
+  while (y < text.size() && y < 7 && text[y] >= '0' && text[y] <= '9') ++y;
+  if (y < 4) return Bad("timestamptz", whole);
+  const size_t b = y - 4;  // Shift of every later field.
   int year, month, day, hour, minute, second;
-  if (text.size() < 22 || !digits(0, 4, &year) || text[4] != '-' ||
-      !digits(5, 2, &month) || text[7] != '-' || !digits(8, 2, &day) ||
-      (text[10] != ' ' && text[10] != 'T') || !digits(11, 2, &hour) ||
-      text[13] != ':' || !digits(14, 2, &minute) || text[16] != ':' ||
-      !digits(17, 2, &second)) {
-    return Bad("timestamptz", text);
+  if (text.size() < 22 + b || !digits(0, y, &year) || text[b + 4] != '-' ||
+      !digits(b + 5, 2, &month) || text[b + 7] != '-' ||
+      !digits(b + 8, 2, &day) || (text[b + 10] != ' ' && text[b + 10] != 'T') ||
+      !digits(b + 11, 2, &hour) || text[b + 13] != ':' ||
+      !digits(b + 14, 2, &minute) || text[b + 16] != ':' ||
+      !digits(b + 17, 2, &second)) {
+    return Bad("timestamptz", whole);
   }
-  size_t pos = 19;
+  // Year 1 BC is year 0 of the proleptic Gregorian calendar absl uses.
+  const int64_t civil_year = bc ? 1 - static_cast<int64_t>(year) : year;
+  size_t pos = b + 19;
   int64_t micros = 0;
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
@@ -163,27 +181,27 @@ absl::StatusOr<absl::Time> ParseTimestamp(absl::string_view text) {
   } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     const int sign = text[pos] == '-' ? -1 : 1;
     int oh = 0, om = 0, os = 0;
-    if (!digits(pos + 1, 2, &oh)) return Bad("timestamptz", text);
+    if (!digits(pos + 1, 2, &oh)) return Bad("timestamptz", whole);
     pos += 3;
     if (pos < text.size() && text[pos] == ':') {
-      if (!digits(pos + 1, 2, &om)) return Bad("timestamptz", text);
+      if (!digits(pos + 1, 2, &om)) return Bad("timestamptz", whole);
       pos += 3;
       if (pos < text.size() && text[pos] == ':') {
-        if (!digits(pos + 1, 2, &os)) return Bad("timestamptz", text);
+        if (!digits(pos + 1, 2, &os)) return Bad("timestamptz", whole);
         pos += 3;
       }
     }
     offset_seconds = sign * (oh * 3600 + om * 60 + os);
   } else {
-    return Bad("timestamptz", text);
+    return Bad("timestamptz", whole);
   }
-  if (pos != text.size()) return Bad("timestamptz", text);
-  const absl::CivilSecond civil(year, month, day, hour, minute, second);
+  if (pos != text.size()) return Bad("timestamptz", whole);
+  const absl::CivilSecond civil(civil_year, month, day, hour, minute, second);
   // CivilSecond normalizes (Feb 30 -> Mar 2): out-of-range fields are errors.
-  if (civil.year() != year || civil.month() != month || civil.day() != day ||
-      civil.hour() != hour || civil.minute() != minute ||
+  if (civil.year() != civil_year || civil.month() != month ||
+      civil.day() != day || civil.hour() != hour || civil.minute() != minute ||
       civil.second() != second) {
-    return Bad("timestamptz", text);
+    return Bad("timestamptz", whole);
   }
   return absl::FromCivil(civil, absl::UTCTimeZone()) -
          absl::Seconds(offset_seconds) + absl::Microseconds(micros);

@@ -91,7 +91,9 @@ class Result {
 
 /// Parses PostgreSQL's timestamptz text output under DateStyle ISO and
 /// TimeZone UTC ("2025-03-21 12:26:19.123456+00"); also accepts other
-/// "+hh[:mm]" offsets. INTERNAL if it does not parse.
+/// "+hh[:mm]" offsets, years of more than four digits (up to 294276), the
+/// " BC" suffix, and `infinity` / `-infinity` (absl::InfiniteFuture() /
+/// absl::InfinitePast()). INTERNAL if it does not parse.
 absl::StatusOr<absl::Time> ParseTimestamp(absl::string_view text);
 /// Formats a time as timestamptz input text with microsecond precision in
 /// UTC, e.g. "2025-03-21T12:26:19.123456Z".

@@ -110,10 +110,76 @@ TEST(EnumValueFromDbTest, RoundTripsEveryValueOfEveryEnum) {
       const EnumValueDescriptor* v = type->value(i);
       const std::string text = EnumValueToDb(v);
       EXPECT_EQ(text, absl::AsciiStrToLower(text)) << v->full_name();
+      if (v->number() == 0) {
+        // The zero value is never stored, so no text reads as it.
+        EXPECT_EQ(EnumValueFromDb(type, text), nullptr) << v->full_name();
+        continue;
+      }
       EXPECT_EQ(EnumValueFromDb(type, text), v)
           << v->full_name() << " <-> " << text;
     }
   }
+}
+
+TEST(EnumValueFromDbTest, StoredAsOptionSpellsTheValue) {
+  const EnumValueDescriptor* none =
+      PersonalAccountType_descriptor()->FindValueByNumber(
+          data::v1::PERSONAL_ACCOUNT_TYPE_NONE);
+  EXPECT_EQ(EnumValueToDb(none), "");
+  EXPECT_EQ(EnumValueFromDb(PersonalAccountType_descriptor(), ""), none);
+  // Only as that text: the name rule does not apply to it.
+  EXPECT_EQ(EnumValueFromDb(PersonalAccountType_descriptor(), "none"), nullptr);
+  const EnumValueDescriptor* user =
+      EnumValueFromDb(PersonalAccountType_descriptor(), "user");
+  ASSERT_NE(user, nullptr);
+  EXPECT_EQ(user->number(), data::v1::PERSONAL_ACCOUNT_TYPE_USER);
+}
+
+TEST(EnumValueFromDbTest, MatchesExactlyNotIgnoringCase) {
+  // Stored text is lower-case; anything else is a value outside the set,
+  // served as _UNSPECIFIED plus the raw text.
+  EXPECT_EQ(EnumValueFromDb(AccountType_descriptor(), "Business"), nullptr);
+  EXPECT_EQ(EnumValueFromDb(AccountType_descriptor(), "PERSONAL"), nullptr);
+  EXPECT_EQ(EnumValueFromDb(AccountType_descriptor(), "unspecified"), nullptr);
+  EXPECT_EQ(EnumValueFromDb(AccountType_descriptor(), " personal"), nullptr);
+}
+
+// --- ToProtoTimestamp -------------------------------------------------------
+
+TEST(ToProtoTimestampTest, InsideTheRangeIsExact) {
+  const absl::Time t = absl::FromUnixMicros(1742559979123456);
+  const google::protobuf::Timestamp ts = ToProtoTimestamp(t);
+  EXPECT_EQ(ts.seconds(), 1742559979);
+  EXPECT_EQ(ts.nanos(), 123456000);
+  const google::protobuf::Timestamp before =
+      ToProtoTimestamp(absl::UnixEpoch() - absl::Microseconds(1));
+  EXPECT_EQ(before.seconds(), -1);
+  EXPECT_EQ(before.nanos(), 999999000);
+}
+
+TEST(ToProtoTimestampTest, BeyondTheRangeIsClampedToItsEnds) {
+  constexpr int64_t kMax = 253402300799;  // 9999-12-31T23:59:59Z
+  constexpr int64_t kMin = -62135596800;  // 0001-01-01T00:00:00Z
+  for (absl::Time t : {absl::InfiniteFuture(),
+                       absl::FromCivil(absl::CivilSecond(10000, 1, 1, 0, 0, 0),
+                                       absl::UTCTimeZone())}) {
+    const google::protobuf::Timestamp ts = ToProtoTimestamp(t);
+    EXPECT_EQ(ts.seconds(), kMax);
+    EXPECT_EQ(ts.nanos(), 999999999);
+  }
+  for (absl::Time t : {absl::InfinitePast(),
+                       absl::FromCivil(absl::CivilSecond(0, 12, 31, 0, 0, 0),
+                                       absl::UTCTimeZone())}) {
+    const google::protobuf::Timestamp ts = ToProtoTimestamp(t);
+    EXPECT_EQ(ts.seconds(), kMin);
+    EXPECT_EQ(ts.nanos(), 0);
+  }
+  // The ends themselves are kept.
+  EXPECT_EQ(ToProtoTimestamp(absl::FromUnixSeconds(kMin)).seconds(), kMin);
+  const google::protobuf::Timestamp last = ToProtoTimestamp(
+      absl::FromUnixSeconds(kMax) + absl::Microseconds(999999));
+  EXPECT_EQ(last.seconds(), kMax);
+  EXPECT_EQ(last.nanos(), 999999000);
 }
 
 // --- IsUuid ----------------------------------------------------------------

@@ -70,6 +70,37 @@ TEST(ParseTimestampTest, BeforeTheEpoch) {
   EXPECT_EQ(*t, absl::UnixEpoch() - absl::Microseconds(1));
 }
 
+TEST(ParseTimestampTest, InfinityIsTheInfiniteFutureOrPast) {
+  EXPECT_EQ(ParseTimestamp("infinity").value(), absl::InfiniteFuture());
+  EXPECT_EQ(ParseTimestamp("-infinity").value(), absl::InfinitePast());
+}
+
+TEST(ParseTimestampTest, YearsPast9999) {
+  absl::StatusOr<absl::Time> t = ParseTimestamp("10000-01-01 00:00:00+00");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(*t, Utc(10000, 1, 1, 0, 0, 0));
+  t = ParseTimestamp("294276-12-31 23:59:59.999999+00");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(*t, Utc(294276, 12, 31, 23, 59, 59) + absl::Microseconds(999999));
+}
+
+TEST(ParseTimestampTest, BeforeChrist) {
+  // 1 BC is year 0 of the proleptic Gregorian calendar, 44 BC year -43.
+  absl::StatusOr<absl::Time> t = ParseTimestamp("0001-12-31 00:00:00+00 BC");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(*t, Utc(0, 12, 31, 0, 0, 0));
+  t = ParseTimestamp("0044-03-15 12:00:00+00 BC");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(*t, Utc(-43, 3, 15, 12, 0, 0));
+}
+
+TEST(ParseTimestampTest, GoZeroTime) {
+  // What DefiFundr's seeder wrote for an OTP's expires_at.
+  absl::StatusOr<absl::Time> t = ParseTimestamp("0001-01-01 00:00:00+00");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(*t, Utc(1, 1, 1, 0, 0, 0));
+}
+
 TEST(ParseTimestampTest, MalformedIsInternal) {
   for (absl::string_view text : {
            "",
@@ -86,6 +117,11 @@ TEST(ParseTimestampTest, MalformedIsInternal) {
            "2025-3-21 12:26:19+00:00",
            "20a5-03-21 12:26:19+00",
            "2025-03-21 12:26:19.123abc+00",
+           "Infinity",
+           "infinity ",
+           "12345678-01-01 00:00:00+00",
+           "2025-03-21 12:26:19+00 AD",
+           "2025-03-21 12:26:19+00BC",
        }) {
     absl::StatusOr<absl::Time> t = ParseTimestamp(text);
     EXPECT_EQ(t.status().code(), absl::StatusCode::kInternal)
