@@ -75,6 +75,16 @@ ABSL_FLAG(bool, allow_missing, false,
           "migrate: apply pending migrations older than the current version");
 ABSL_FLAG(absl::Duration, lock_timeout, absl::Minutes(5),
           "migrate: how long to wait for another migrator's lock, e.g. 30s");
+ABSL_FLAG(absl::Duration, ddl_lock_timeout, absl::Seconds(2),
+          "migrate: longest one migration statement waits for a table lock "
+          "before the migration is rolled back and tried again, e.g. 2s");
+ABSL_FLAG(int, ddl_lock_retries, 30,
+          "migrate: how often a migration is tried again after "
+          "--ddl_lock_timeout passed");
+ABSL_FLAG(std::string, legacy_timezone, Env("LEGACY_TIMEZONE", "UTC"),
+          "migrate: time zone of the `timestamp without time zone` values in "
+          "DefiFundr's databases, read when they become timestamptz "
+          "[env LEGACY_TIMEZONE]");
 ABSL_FLAG(bool, sequential, false,
           "migrate create: number the file after the highest sequential "
           "version (goose -s) instead of with a timestamp");
@@ -225,6 +235,9 @@ int Migrate(const std::vector<char*>& args) {
   db::migrate::MigratorOptions options;
   options.allow_missing = absl::GetFlag(FLAGS_allow_missing);
   options.lock_timeout = absl::GetFlag(FLAGS_lock_timeout);
+  options.ddl_lock_timeout = absl::GetFlag(FLAGS_ddl_lock_timeout);
+  options.ddl_lock_retries = absl::GetFlag(FLAGS_ddl_lock_retries);
+  options.legacy_timezone = absl::GetFlag(FLAGS_legacy_timezone);
   options.out = &std::cout;
   db::migrate::Migrator migrator(**conn, *std::move(migrations), options);
   absl::Status status;

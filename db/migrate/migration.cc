@@ -626,4 +626,48 @@ absl::StatusOr<std::vector<Rename>> FixMigrations(const std::string& dir) {
   return renames;
 }
 
+std::optional<std::string> ConcurrentIndexName(absl::string_view sql) {
+  // Words of the statement, comments dropped.
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty()) words.push_back(std::move(word));
+    word.clear();
+  };
+  for (size_t i = 0; i < sql.size() && words.size() < 9; ++i) {
+    if (sql.substr(i, 2) == "--") {
+      flush();
+      while (i < sql.size() && sql[i] != '\n') ++i;
+    } else if (sql.substr(i, 2) == "/*") {
+      flush();
+      const size_t end = sql.find("*/", i + 2);
+      i = end == absl::string_view::npos ? sql.size() : end + 1;
+    } else if (absl::ascii_isspace(sql[i])) {
+      flush();
+    } else {
+      word.push_back(sql[i]);
+    }
+  }
+  flush();
+  size_t i = 0;
+  auto next_is = [&](absl::string_view w) {
+    if (i < words.size() && absl::EqualsIgnoreCase(words[i], w)) {
+      ++i;
+      return true;
+    }
+    return false;
+  };
+  if (!next_is("CREATE")) return std::nullopt;
+  next_is("UNIQUE");
+  if (!next_is("INDEX") || !next_is("CONCURRENTLY")) return std::nullopt;
+  if (next_is("IF") && !(next_is("NOT") && next_is("EXISTS"))) {
+    return std::nullopt;
+  }
+  if (i + 1 >= words.size() || absl::EqualsIgnoreCase(words[i], "ON") ||
+      !absl::EqualsIgnoreCase(words[i + 1], "ON")) {
+    return std::nullopt;
+  }
+  return words[i];
+}
+
 }  // namespace defifundr::db::migrate

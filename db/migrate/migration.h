@@ -16,6 +16,7 @@
 #define DEFIFUNDR_DB_MIGRATE_MIGRATION_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -98,6 +99,12 @@ absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDir(
 
 /// The migrations compiled from db/migrations/ into this binary.
 std::span<const EmbeddedFile> BuiltinMigrationFiles();
+
+/// The index name of a `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS]
+/// name ON ...` statement (leading comments allowed; case-insensitive),
+/// exactly as written (quotes and schema included); nullopt for any other
+/// statement or one that names no index.
+std::optional<std::string> ConcurrentIndexName(absl::string_view sql);
 
 /// Goose's file-name form of a migration name: letters and digits
 /// lower-cased, each run of other characters one `_`, leading ones dropped

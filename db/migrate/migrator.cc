@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "db/pg/error.h"
 #include "db/pg/result.h"
 #include "db/pg/transaction.h"
 #include "db/query_catalog.h"
@@ -147,11 +148,48 @@ absl::StatusOr<std::vector<Migrator::Applied>> Migrator::ListApplied() {
   return applied;
 }
 
-absl::Status Migrator::Apply(const Migration& m, bool up) {
+absl::Status Migrator::Configure() {
+  if (configured_) return absl::OkStatus();
+  if (options_.out != nullptr) {
+    conn_.SetNoticeHandler([out = options_.out](absl::string_view notice) {
+      *out << "goose: " << notice << "\n" << std::flush;
+    });
+  }
+  auto r = Run("ConfigureSession",
+               {{"lock_timeout_ms",
+                 absl::StrCat(std::max<int64_t>(
+                     1, absl::ToInt64Milliseconds(options_.ddl_lock_timeout)))},
+                {"legacy_timezone", options_.legacy_timezone}});
+  if (!r.ok()) {
+    return absl::Status(
+        r.status().code(),
+        absl::StrCat("legacy time zone \"", options_.legacy_timezone,
+                     "\": ", r.status().message()));
+  }
+  configured_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status Migrator::ApplyOnce(const Migration& m, bool up, size_t* next) {
   const std::vector<SqlStatement>& statements = up ? m.up : m.down;
-  const absl::Time start = absl::Now();
-  auto run_all = [&]() -> absl::Status {
-    for (const SqlStatement& st : statements) {
+  auto run_from = [&](size_t first) -> absl::Status {
+    for (size_t i = first; i < statements.size(); ++i) {
+      const SqlStatement& st = statements[i];
+      // A CREATE INDEX CONCURRENTLY that failed earlier (here or in an
+      // earlier run) left an invalid index that IF NOT EXISTS would keep.
+      if (auto index = ConcurrentIndexName(st.sql); index.has_value()) {
+        auto invalid = Run("InvalidIndexExists", {{"index_name", *index}});
+        if (!invalid.ok()) return invalid.status();
+        auto row = invalid->SingleRow();
+        if (!row.ok()) return row.status();
+        if (row->Get<bool>(0).value_or(false)) {
+          Print(absl::StrCat("goose: dropping invalid index ", *index,
+                             " left by an earlier attempt"));
+          auto d = conn_.Exec(
+              absl::StrCat("DROP INDEX CONCURRENTLY IF EXISTS ", *index));
+          if (!d.ok()) return d.status();
+        }
+      }
       auto r = conn_.Exec(st.sql);
       if (!r.ok()) {
         return absl::Status(
@@ -160,22 +198,43 @@ absl::Status Migrator::Apply(const Migration& m, bool up) {
                          " statement failed: ", r.status().message(),
                          " (statement: ", Excerpt(st.sql), ")"));
       }
+      if (m.no_transaction) *next = i + 1;
     }
     return Run(up ? "MarkApplied" : "MarkRolledBack",
                {{"version_id", absl::StrCat(m.version)}})
         .status();
   };
-  absl::Status status;
-  if (m.no_transaction) {
-    status = run_all();
-  } else {
-    auto tx =
-        pg::Transaction::Begin(conn_, pg::IsolationLevel::kReadCommitted, {});
-    if (!tx.ok()) return tx.status();
-    status = run_all();
-    if (status.ok()) status = tx->Commit({});
+  if (m.no_transaction) return run_from(*next);
+  auto tx =
+      pg::Transaction::Begin(conn_, pg::IsolationLevel::kReadCommitted, {});
+  if (!tx.ok()) return tx.status();
+  absl::Status status = run_from(0);
+  if (status.ok()) status = tx->Commit({});
+  return status;
+}
+
+absl::Status Migrator::Apply(const Migration& m, bool up) {
+  if (absl::Status s = Configure(); !s.ok()) return s;
+  const absl::Time start = absl::Now();
+  size_t next = 0;
+  absl::Duration pause = absl::Milliseconds(200);
+  for (int attempt = 0;; ++attempt) {
+    absl::Status status = ApplyOnce(m, up, &next);
+    if (status.ok()) break;
+    if (pg::SqlStateOf(status) != "55P03") return status;
+    if (attempt >= options_.ddl_lock_retries) {
+      return absl::AbortedError(absl::StrCat(
+          status.message(), "; gave up after ", attempt + 1,
+          " attempts: a lock was held longer than --ddl_lock_timeout each "
+          "time (look for long transactions in pg_stat_activity)"));
+    }
+    Print(absl::StrCat("goose: ", m.file, ": a lock was not granted within ",
+                       absl::FormatDuration(options_.ddl_lock_timeout),
+                       "; trying again in ", absl::FormatDuration(pause), " (",
+                       attempt + 1, " of ", options_.ddl_lock_retries, ")"));
+    absl::SleepFor(pause);
+    pause = std::min(pause * 2, absl::Seconds(5));
   }
-  if (!status.ok()) return status;
   Print(absl::StrCat("OK   ", m.file, " (", Millis(absl::Now() - start), ")"));
   return absl::OkStatus();
 }

@@ -46,8 +46,25 @@ struct MigratorOptions {
   /// How long to wait for another migrator's advisory lock; a command that
   /// waits longer fails with DEADLINE_EXCEEDED having changed nothing.
   absl::Duration lock_timeout = absl::Minutes(5);
-  /// Where progress lines go (Goose's wording); may be null.
+  /// Where progress lines go (Goose's wording), and the server's notices
+  /// (a migration's reports, e.g. rows kept outside a value set); may be
+  /// null.
   std::ostream* out = nullptr;
+  /// The lock_timeout of every migration statement. A statement that waits
+  /// longer for a lock (behind a long transaction) gives up (SQLSTATE 55P03)
+  /// instead of making every later query on that table queue behind it; the
+  /// migration is then rolled back and tried again (a NO TRANSACTION one
+  /// from the statement that gave up).
+  absl::Duration ddl_lock_timeout = absl::Seconds(2);
+  /// How many times a migration is tried again after a lock timeout, with a
+  /// pause doubling from 200 ms up to 5 s in between; then the command fails
+  /// with ABORTED, later migrations unapplied.
+  int ddl_lock_retries = 30;
+  /// The time zone in which `timestamp without time zone` values of
+  /// DefiFundr's databases are read when a migration converts them to
+  /// timestamptz (the session setting defifundr.legacy_timezone). DefiFundr's
+  /// Go code wrote UTC wall-clock times there.
+  std::string legacy_timezone = "UTC";
 };
 
 /// The advisory lock key every migrator takes (pg_advisory_lock(bigint)).
@@ -111,6 +128,11 @@ class Migrator {
   absl::Status Lock();
   void Unlock();
   absl::Status Apply(const Migration& m, bool up);
+  // One attempt at a migration; a NO TRANSACTION one starts at statement
+  // *next and advances it past every statement that succeeded.
+  absl::Status ApplyOnce(const Migration& m, bool up, size_t* next);
+  // Sets the session's lock_timeout and legacy time zone (once).
+  absl::Status Configure();
   absl::Status UpImpl(std::optional<int64_t> to, int max_count);
   absl::Status DownImpl(int64_t to, int max_count);
   const Migration* Find(int64_t version) const;
@@ -127,6 +149,7 @@ class Migrator {
   pg::Connection& conn_;
   std::vector<Migration> migrations_;
   MigratorOptions options_;
+  bool configured_ = false;
 };
 
 }  // namespace defifundr::db::migrate

@@ -27,11 +27,17 @@ std::string Field(const PGresult* res, int code) {
 }
 
 // Routes libpq notices (e.g. a FATAL termination notice on an idle
-// connection) to the log instead of stderr.
-void LogNotice(void* /*arg*/, const char* message) {
-  log::Debug(
-      "postgres notice",
-      {{"message", std::string(absl::StripTrailingAsciiWhitespace(message))}});
+// connection) to the connection's handler, else to the log instead of
+// stderr.
+void LogNotice(void* arg, const char* message) {
+  const absl::string_view text = absl::StripTrailingAsciiWhitespace(message);
+  const auto* handler =
+      static_cast<const std::function<void(absl::string_view)>*>(arg);
+  if (handler != nullptr && *handler) {
+    (*handler)(text);
+    return;
+  }
+  log::Debug("postgres notice", {{"message", std::string(text)}});
 }
 
 }  // namespace
@@ -63,7 +69,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   PGconn* conn = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return absl::ResourceExhaustedError("out of memory");
   std::unique_ptr<Connection> c(new Connection(conn));
-  PQsetNoticeProcessor(conn, &LogNotice, nullptr);
+  PQsetNoticeProcessor(conn, &LogNotice, &c->notice_handler_);
   if (PQstatus(conn) == CONNECTION_BAD) {
     return c->ConnectionError("connect");
   }

@@ -90,6 +90,13 @@ class Connection {
   /// pg_terminate_backend) and reports whether the connection still stands.
   bool CheckAlive();
 
+  /// Sends the server's notices (RAISE NOTICE, warnings), without the
+  /// trailing newline, to `handler` instead of the debug log. Empty restores
+  /// the log.
+  void SetNoticeHandler(std::function<void(absl::string_view)> handler) {
+    notice_handler_ = std::move(handler);
+  }
+
   /// The server process serving this connection (pg_backend_pid()).
   int backend_pid() const { return PQbackendPID(conn_); }
   PGconn* raw() { return conn_; }
@@ -109,6 +116,7 @@ class Connection {
   PGconn* conn_;
   bool broken_ = false;
   absl::flat_hash_set<std::string> prepared_;
+  std::function<void(absl::string_view)> notice_handler_;
 };
 
 /// Builds a status from a failed result, or from the connection's error

@@ -69,7 +69,12 @@ SELECT id, user_id, refresh_token, user_agent, web_oauth_client_id,
 -- name: GetSessionByRefreshToken :one
 SELECT id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at, created_at FROM sessions WHERE refresh_token = @refresh_token;
+    client_ip, is_blocked, expires_at, created_at FROM sessions
+-- refresh_token is not unique: DefiFundr's code once wrote '' for every
+-- session. The newest session with the token answers.
+WHERE refresh_token = @refresh_token
+ORDER BY created_at DESC, id DESC
+LIMIT 1;
 
 -- name: CountActiveSessions :one
 SELECT count(*) AS count

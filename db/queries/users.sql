@@ -29,6 +29,7 @@ WHERE id = @id;
 -- Only the columns named in @update_mask change; updated_at always moves.
 UPDATE users SET
     email = CASE WHEN 'email' = ANY(@update_mask::text[]) THEN @email ELSE email END,
+    email_case_duplicate = email_case_duplicate AND NOT ('email' = ANY(@update_mask) AND email IS DISTINCT FROM @email::varchar),
     profile_picture = CASE WHEN 'profile_picture' = ANY(@update_mask) THEN @profile_picture ELSE profile_picture END,
     account_type = CASE WHEN 'account_type' = ANY(@update_mask) THEN @account_type ELSE account_type END,
     gender = CASE WHEN 'gender' = ANY(@update_mask) THEN @gender ELSE gender END,
@@ -86,10 +87,23 @@ SELECT id, email, profile_picture, account_type, gender,
     residential_country, job_role, company_website, employment_type,
     created_at, updated_at
 FROM users
-WHERE lower(email) = lower(@email);
+-- Of e-mails equal but for case (possible in DefiFundr's databases; see
+-- migration 20251201000002) the row with exactly this e-mail answers, else
+-- the one not marked email_case_duplicate. Index-served:
+-- users_email_case_duplicate_idx, users_email_lower_key, then the key.
+WHERE id = COALESCE(
+    (SELECT d.id FROM users d
+     WHERE lower(d.email) = lower(@email) AND d.email_case_duplicate AND d.email = @email
+     ORDER BY d.created_at, d.id LIMIT 1),
+    (SELECT u.id FROM users u
+     WHERE lower(u.email) = lower(@email) AND NOT u.email_case_duplicate));
 
 -- name: CheckEmailExists :one
-SELECT EXISTS (SELECT 1 FROM users WHERE lower(email) = lower(@email)) AS exists;
+-- Every marked row (email_case_duplicate) has an unmarked one with the same
+-- lower(email), so the unmarked rows (users_email_lower_key) decide.
+SELECT EXISTS (
+    SELECT 1 FROM users WHERE lower(email) = lower(@email) AND NOT email_case_duplicate
+) AS exists;
 
 -- name: SearchUsers :many
 -- Substring search; like_escape() (see below) makes % and _ in the query
@@ -125,7 +139,11 @@ WHERE (@account_type::varchar IS NULL OR account_type = @account_type)
        OR nationality ILIKE '%' || like_escape(@query) || '%'));
 
 -- name: UpdateUserEmail :one
-UPDATE users SET email = @email, updated_at = now()
+-- A row marked email_case_duplicate (see migration 20251201000002) that
+-- gets another e-mail joins the case-insensitive uniqueness again.
+UPDATE users SET email = @email::varchar,
+    email_case_duplicate = email_case_duplicate AND email = @email::varchar,
+    updated_at = now()
 WHERE id = @id
 RETURNING id, email, profile_picture, account_type, gender,
     personal_account_type, first_name, last_name, nationality,
@@ -140,4 +158,11 @@ WHERE id = @id;
 SELECT id, email, password_hash FROM users WHERE id = @id;
 
 -- name: GetUserCredentialsByEmail :one
-SELECT id, email, password_hash FROM users WHERE lower(email) = lower(@email);
+-- Which row answers: as GetUserByEmail.
+SELECT id, email, password_hash FROM users
+WHERE id = COALESCE(
+    (SELECT d.id FROM users d
+     WHERE lower(d.email) = lower(@email) AND d.email_case_duplicate AND d.email = @email
+     ORDER BY d.created_at, d.id LIMIT 1),
+    (SELECT u.id FROM users u
+     WHERE lower(u.email) = lower(@email) AND NOT u.email_case_duplicate));

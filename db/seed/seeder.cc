@@ -56,7 +56,7 @@ constexpr absl::string_view kColumns[kTableCount] = {
     "created_at, updated_at",
     "id, user_id, refresh_token, user_agent, web_oauth_client_id, "
     "oauth_access_token, oauth_id_token, user_login_type, mfa_enabled, "
-    "client_ip, is_blocked, expires_at, created_at",
+    "client_ip, is_blocked, expires_at, created_at, last_used_at",
     "id, user_id, face_verification, identity_verification, "
     "verification_type, verification_number, verification_status, "
     "updated_at, created_at",
@@ -70,7 +70,7 @@ constexpr absl::string_view kColumns[kTableCount] = {
     "id, user_id, tx_hash, transaction_pin_hash, status, created_at, "
     "updated_at"};
 
-constexpr int16_t kFieldCounts[kTableCount] = {16, 13, 9, 17, 15, 7};
+constexpr int16_t kFieldCounts[kTableCount] = {16, 14, 9, 17, 15, 7};
 
 // ---------------------------------------------------------------------------
 // Random numbers: xoshiro256** seeded through SplitMix64, both fully
@@ -599,6 +599,7 @@ void GenerateSessions(const Context& ctx, const UserRef& u, Rows& rows,
     rows.Bool(rng.Chance(3));
     rows.Time(at + (7 + rng.Below(24)) * kMicrosPerDay);  // refresh lifetime
     rows.Time(at);
+    rows.Time(at + rng.Below(kMicrosPerDay));  // last refreshed
   }
 }
 

@@ -697,3 +697,37 @@ TEST_F(MigrationDirTest, FixFailingToRenameIsInternal) {
 
 }  // namespace
 }  // namespace defifundr::db::migrate
+
+namespace defifundr::db::migrate {
+namespace {
+
+TEST(ConcurrentIndexNameTest, NamesTheIndexOfEveryForm) {
+  EXPECT_EQ(ConcurrentIndexName("CREATE INDEX CONCURRENTLY a_idx ON t (c)"),
+            "a_idx");
+  EXPECT_EQ(ConcurrentIndexName(
+                "create unique index concurrently if not exists b_key\n"
+                "  on t (lower(c)) where not d"),
+            "b_key");
+  EXPECT_EQ(ConcurrentIndexName("-- builds it\n/* online */ CREATE INDEX "
+                                "CONCURRENTLY \"Q x\" ON t (c)"),
+            std::nullopt);  // A quoted name with a space is not one word.
+  EXPECT_EQ(ConcurrentIndexName("-- builds it\nCREATE INDEX CONCURRENTLY "
+                                "s.c_idx ON t (c)"),
+            "s.c_idx");
+}
+
+TEST(ConcurrentIndexNameTest, OtherStatementsHaveNone) {
+  for (absl::string_view sql : {
+           "CREATE INDEX a_idx ON t (c)",
+           "CREATE INDEX CONCURRENTLY ON t (c)",
+           "DROP INDEX CONCURRENTLY IF EXISTS a_idx",
+           "CREATE INDEX CONCURRENTLY IF a_idx ON t (c)",
+           "SELECT 'CREATE INDEX CONCURRENTLY a ON t (c)'",
+           "",
+       }) {
+    EXPECT_EQ(ConcurrentIndexName(sql), std::nullopt) << sql;
+  }
+}
+
+}  // namespace
+}  // namespace defifundr::db::migrate
