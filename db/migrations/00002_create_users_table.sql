@@ -20,8 +20,8 @@ CREATE TABLE users (
 
 CREATE INDEX idx_users_email ON users (email);
 
-COMMENT ON COLUMN users.account_type IS 'Type of account: business or personal';
-COMMENT ON COLUMN users.personal_account_type IS 'Kind of personal account: contractor, freelancer or employee';
+COMMENT ON COLUMN users.account_type IS 'business, personal';
+COMMENT ON COLUMN users.personal_account_type IS 'contractor, freelancer, employee';
 
 -- +goose Down
 DROP TABLE users;

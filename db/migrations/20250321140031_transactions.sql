@@ -12,9 +12,8 @@ CREATE TABLE transactions (
 CREATE UNIQUE INDEX idx_transactions_tx_hash ON transactions (tx_hash);
 CREATE INDEX idx_transactions_user_id ON transactions (user_id);
 
-COMMENT ON COLUMN transactions.tx_hash IS 'On-chain transaction hash, unique per transaction';
-COMMENT ON COLUMN transactions.transaction_pin_hash IS 'Hash of the transaction PIN (secret)';
-COMMENT ON COLUMN transactions.status IS 'Transaction status: created, pending, not_found, failed or confirmed';
+COMMENT ON COLUMN transactions.transaction_pin_hash IS 'hashed transaction pin';
+COMMENT ON COLUMN transactions.status IS 'created, pending, not_found, failed';
 
 -- +goose Down
 DROP TABLE transactions;

@@ -19,33 +19,7 @@ namespace {
 
 namespace migrate = db::migrate;
 
-// `pg_dump --schema-only` of the database at `url`, without the lines that
-// differ between two dumps of the same schema (pg_dump's random \restrict
-// key, its version comments).
-std::string SchemaDump(const std::string& url) {
-  const std::string command = absl::StrCat(
-      "pg_dump --schema-only --no-owner --no-privileges '", url, "' 2>&1");
-  std::FILE* pipe = popen(command.c_str(), "r");
-  EXPECT_NE(pipe, nullptr);
-  if (pipe == nullptr) return "";
-  std::string raw;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
-    raw.append(buffer, n);
-  }
-  EXPECT_EQ(pclose(pipe), 0) << raw;
-  std::string out;
-  for (absl::string_view line : absl::StrSplit(raw, '\n')) {
-    if (absl::StartsWith(line, "\\restrict") ||
-        absl::StartsWith(line, "\\unrestrict") ||
-        absl::StartsWith(line, "-- Dumped")) {
-      continue;
-    }
-    absl::StrAppend(&out, line, "\n");
-  }
-  return out;
-}
+using testing::SchemaDump;
 
 std::vector<migrate::Migration> Builtin() {
   auto m = migrate::ParseMigrations(migrate::BuiltinMigrationFiles());

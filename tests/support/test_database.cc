@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "db/migrate/migration.h"
 #include "db/migrate/migrator.h"
@@ -44,6 +47,32 @@ std::string AdminUrl() {
     return "";
   }
   return url;
+}
+
+std::string SchemaDump(const std::string& url, const std::string& extra_args) {
+  const std::string command =
+      absl::StrCat("pg_dump --schema-only --no-owner --no-privileges ",
+                   extra_args, " '", url, "' 2>&1");
+  std::FILE* pipe = popen(command.c_str(), "r");
+  EXPECT_NE(pipe, nullptr);
+  if (pipe == nullptr) return "";
+  std::string raw;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) {
+    raw.append(buffer, n);
+  }
+  EXPECT_EQ(pclose(pipe), 0) << raw;
+  std::string out;
+  for (absl::string_view line : absl::StrSplit(raw, '\n')) {
+    if (absl::StartsWith(line, "\\restrict") ||
+        absl::StartsWith(line, "\\unrestrict") ||
+        absl::StartsWith(line, "-- Dumped")) {
+      continue;
+    }
+    absl::StrAppend(&out, line, "\n");
+  }
+  return out;
 }
 
 std::string WithDatabase(const std::string& url, const std::string& dbname) {

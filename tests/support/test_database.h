@@ -17,6 +17,13 @@ std::string AdminUrl();
 /// `url` with its database name replaced by `dbname`.
 std::string WithDatabase(const std::string& url, const std::string& dbname);
 
+/// `pg_dump --schema-only --no-owner --no-privileges` of the database at
+/// `url`, with `extra_args` (e.g. "-T 'goose_db_version*'") and without the
+/// lines that differ between two dumps of the same schema (pg_dump's random
+/// \restrict key, its version comments). Fails the test if pg_dump fails.
+std::string SchemaDump(const std::string& url,
+                       const std::string& extra_args = "");
+
 /// A database created for one test and dropped (WITH FORCE) on destruction.
 class TestDatabase {
  public:

@@ -8,8 +8,13 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::Start(
     server::ServerConfig config) {
   auto db = TestDatabase::Create();
   if (!db.ok()) return db.status();
+  return StartOn(*std::move(db), std::move(config));
+}
+
+absl::StatusOr<std::unique_ptr<TestServer>> TestServer::StartOn(
+    std::unique_ptr<TestDatabase> db, server::ServerConfig config) {
   std::unique_ptr<TestServer> s(new TestServer());
-  s->db_ = *std::move(db);
+  s->db_ = std::move(db);
   config.database_url = s->db_->url();
   config.listen = "127.0.0.1:0";
   config.health_interval = absl::Milliseconds(200);

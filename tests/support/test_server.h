@@ -18,6 +18,10 @@ class TestServer {
  public:
   static absl::StatusOr<std::unique_ptr<TestServer>> Start(
       server::ServerConfig config = {});
+  /// The same over `db`, a database the test prepared (e.g. one DefiFundr's
+  /// own migrations built, then ours migrated).
+  static absl::StatusOr<std::unique_ptr<TestServer>> StartOn(
+      std::unique_ptr<TestDatabase> db, server::ServerConfig config = {});
   ~TestServer();
 
   TestDatabase& db() { return *db_; }
