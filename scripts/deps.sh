@@ -9,6 +9,8 @@ PACKAGES=(
   libabsl-dev libpq-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15
+  # The tests behind a transaction-mode pooler.
+  pgbouncer
   # make proto-go: Go stubs, compiled offline against Debian's Go packages.
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev
   golang-github-golang-protobuf-1-5-dev

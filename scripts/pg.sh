@@ -72,14 +72,16 @@ case "$cmd" in
       || psql "$(url postgres)" -qc "CREATE DATABASE defifundr"
     ;;
   stop)
+    if [ -f "$DIR/pgbouncer/pgbouncer.pid" ]; then "$ROOT/scripts/pgbouncer.sh" stop || true; fi
     if [ -d "$DIR/data" ] && running; then as_pg "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null; fi
     ;;
   url)
     url "${2:-defifundr}"
     ;;
   wipe)
+    if [ -f "$DIR/pgbouncer/pgbouncer.pid" ]; then "$ROOT/scripts/pgbouncer.sh" stop || true; fi
     if [ -d "$DIR/data" ] && running; then as_pg "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null; fi
-    rm -rf "$DIR" "$ROOT/.dev/pg.location" "$ROOT/.dev/pg.port"
+    rm -rf "$DIR" "$ROOT/.dev/pg.location" "$ROOT/.dev/pg.port" "$ROOT/.dev/pgbouncer.port"
     ;;
   *)
     echo "usage: scripts/pg.sh start|stop|url [DB]|wipe" >&2; exit 2 ;;

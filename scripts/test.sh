@@ -8,6 +8,9 @@ scripts/deps.sh
 scripts/build.sh
 scripts/pg.sh start
 export DEFIFUNDR_TEST_DATABASE_URL="$(scripts/pg.sh url postgres)"
+# PgBouncer in transaction mode in front of it, for the Pooler.* tests.
+scripts/pgbouncer.sh start
+export DEFIFUNDR_TEST_POOLER_URL="$(scripts/pgbouncer.sh url postgres)"
 # Beyond CTest (skipped when arguments select CTest tests): the generated Go
 # stubs compiled; the installed client package built by a consumer project
 # and run, with the Go example, against a live server; a non-C++ reflection

@@ -4,7 +4,9 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "db/log.h"
 
 namespace defifundr::server {
 
@@ -40,7 +42,78 @@ absl::StatusOr<db::pg::Result> Database::RunOn(
     const ExtraParams& extras) {
   auto params = Bind(statement, sources, extras);
   if (!params.ok()) return params.status();
-  return conn.ExecPrepared(statement, *params, options);
+  return Exec(conn, options, statement, *params);
+}
+
+absl::StatusOr<db::pg::Result> Database::Exec(
+    db::pg::Connection& conn, const db::pg::CallOptions& options,
+    absl::string_view statement, std::span<const db::pg::Param> params) {
+  const db::Statement* st = catalog_.Find(statement);
+  if (st == nullptr) {
+    return absl::InternalError(absl::StrCat("unknown query ", statement));
+  }
+  return conn.ExecStatement(
+      st->name, st->sql, params, options,
+      [this](db::pg::Connection& c, absl::string_view name) {
+        return CheckReprepared(c, name);
+      });
+}
+
+absl::Status Database::CheckReprepared(db::pg::Connection& conn,
+                                       absl::string_view statement) {
+  auto described = conn.Describe(statement);
+  if (!described.ok()) return described.status();
+  return CheckFits(statement, *described);
+}
+
+absl::Status Database::CheckFits(absl::string_view statement,
+                                 const db::pg::Result& described) {
+  const db::Statement* st = catalog_.Find(statement);
+  auto binding = bindings_.find(statement);
+  if (st == nullptr || binding == bindings_.end()) return absl::OkStatus();
+  std::vector<std::string> problems;
+  VetStatement(schema_, *st, DescribeResult(described), binding->second,
+               &problems);
+  absl::MutexLock lock(&mu_);
+  if (problems.empty()) {
+    if (mismatched_.erase(statement) > 0) {
+      log::Info("query fits the schema again",
+                {{"query", std::string(statement)}});
+    }
+    return absl::OkStatus();
+  }
+  if (mismatched_.insert(std::string(statement)).second) {
+    log::Error("query no longer fits the schema; its service is NOT_SERVING",
+               {{"query", std::string(statement)},
+                {"problems", absl::StrJoin(problems, "; ")}});
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("the database schema changed and ", statement,
+                   " no longer fits it: ", absl::StrJoin(problems, "; ")));
+}
+
+void Database::SetBindings(std::span<const Binding> bindings) {
+  for (const Binding& b : bindings) bindings_.emplace(b.statement, b);
+}
+
+absl::Status Database::RecheckMismatched(const db::pg::CallOptions& options) {
+  const absl::flat_hash_set<std::string> mismatched = MismatchedStatements();
+  if (mismatched.empty()) return absl::OkStatus();
+  auto conn = pool_.Acquire(options.deadline);
+  if (!conn.ok()) return conn.status();
+  for (const std::string& statement : mismatched) {
+    const db::Statement* st = catalog_.Find(statement);
+    if (st == nullptr) continue;
+    auto described = (*conn)->DescribeSql(st->sql, options);
+    if (!described.ok()) return described.status();
+    CheckFits(statement, *described).IgnoreError();
+  }
+  return absl::OkStatus();
+}
+
+absl::flat_hash_set<std::string> Database::MismatchedStatements() const {
+  absl::MutexLock lock(&mu_);
+  return mismatched_;
 }
 
 absl::StatusOr<db::pg::Result> Database::Run(
@@ -51,7 +124,7 @@ absl::StatusOr<db::pg::Result> Database::Run(
   if (!params.ok()) return params.status();
   auto conn = pool_.Acquire(options.deadline);
   if (!conn.ok()) return conn.status();
-  return (*conn)->ExecPrepared(statement, *params, options);
+  return Exec(**conn, options, statement, *params);
 }
 
 absl::Status Database::FetchOne(const db::pg::CallOptions& options,

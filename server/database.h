@@ -12,9 +12,13 @@
 #include <span>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "db/pg/connection.h"
 #include "db/pg/pool.h"
@@ -79,6 +83,19 @@ class Database {
   /// A single round trip to the database (health probe).
   absl::Status Ping(const db::pg::CallOptions& options);
 
+  /// How the handlers use each statement; a statement prepared again after a
+  /// schema change (see db::pg::Connection::ExecStatement) is checked against
+  /// its binding. Call once, before serving.
+  void SetBindings(std::span<const Binding> bindings);
+  /// The statements whose last re-preparation no longer fit their binding
+  /// (their RPCs answer FAILED_PRECONDITION until one fits again).
+  absl::flat_hash_set<std::string> MismatchedStatements() const;
+  /// Describes each mismatched statement afresh (the unnamed statement, on
+  /// a pooled connection) and forgets those that fit again, so that a
+  /// service recovers when the schema is put right even if no call comes.
+  /// Errors are those of Pool::Acquire and the describe.
+  absl::Status RecheckMismatched(const db::pg::CallOptions& options);
+
   db::pg::Pool& pool() { return pool_; }
   const Schema& schema() const { return schema_; }
 
@@ -87,9 +104,27 @@ class Database {
       absl::string_view statement, std::span<const ParamSource> sources,
       const ExtraParams& extras) const;
 
+  // Runs `statement` on `conn` (see ExecStatement), checking a re-prepared
+  // statement against its binding.
+  absl::StatusOr<db::pg::Result> Exec(db::pg::Connection& conn,
+                                      const db::pg::CallOptions& options,
+                                      absl::string_view statement,
+                                      std::span<const db::pg::Param> params);
+  // The RepreparedCheck: FAILED_PRECONDITION naming the query and each
+  // mismatch when the statement no longer fits its binding.
+  absl::Status CheckReprepared(db::pg::Connection& conn,
+                               absl::string_view statement);
+  // Records whether `described` (the statement as the server now sees it)
+  // fits its binding; FAILED_PRECONDITION if not.
+  absl::Status CheckFits(absl::string_view statement,
+                         const db::pg::Result& described);
+
   db::pg::Pool& pool_;
   const db::QueryCatalog& catalog_;
   const Schema& schema_;
+  absl::flat_hash_map<std::string, Binding> bindings_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<std::string> mismatched_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace defifundr::server

@@ -55,6 +55,13 @@ ABSL_FLAG(std::string, grpc_listen, Env("GRPC_LISTEN", "0.0.0.0:50051"),
           "host:port to serve gRPC on [env GRPC_LISTEN]");
 ABSL_FLAG(int, db_pool_size, EnvInt("DB_POOL_SIZE", 10),
           "most database connections [env DB_POOL_SIZE]");
+ABSL_FLAG(std::string, db_statement_cache,
+          Env("DB_STATEMENT_CACHE", "prepared"),
+          "how queries run: prepared (named prepared statements, one plan "
+          "per connection; needs a direct connection or a session-mode "
+          "pooler) or none (unnamed statements planned per call; works "
+          "behind a transaction-mode pooler such as PgBouncer) "
+          "[env DB_STATEMENT_CACHE]");
 ABSL_FLAG(int, max_rpc_timeout_seconds, EnvInt("MAX_RPC_TIMEOUT_SECONDS", 30),
           "longest an RPC may run, in seconds, also without a client deadline "
           "[env MAX_RPC_TIMEOUT_SECONDS]");
@@ -294,6 +301,13 @@ server::ServerConfig Config() {
   config.database_url = absl::GetFlag(FLAGS_database_url);
   config.listen = absl::GetFlag(FLAGS_grpc_listen);
   config.pool_size = std::max(1, absl::GetFlag(FLAGS_db_pool_size));
+  auto cache =
+      db::pg::ParseStatementCache(absl::GetFlag(FLAGS_db_statement_cache));
+  if (!cache.ok()) {
+    std::cerr << "--db_statement_cache: " << cache.status().message() << "\n";
+    std::exit(2);
+  }
+  config.statement_cache = *cache;
   config.handler.max_rpc_timeout =
       absl::Seconds(std::max(1, absl::GetFlag(FLAGS_max_rpc_timeout_seconds)));
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "db/pg/transaction.h"
 #include "server/codec.h"
 
 namespace defifundr::server {
@@ -15,24 +16,26 @@ absl::StatusOr<std::unique_ptr<Schema>> Schema::Load(
   auto schema = std::make_unique<Schema>(
       absl::flat_hash_map<std::string, StatementInfo>{},
       absl::flat_hash_map<std::string, TableMeta>{});
+  // One transaction: behind a transaction-mode pooler every Parse and its
+  // Describe then reach the same server.
+  auto tx = db::pg::Transaction::Begin(
+      conn, db::pg::IsolationLevel::kReadCommitted, options);
+  if (!tx.ok()) return tx.status();
   for (const db::Statement& st : catalog.statements()) {
-    auto d = conn.Describe(st.name, options);
-    if (!d.ok()) return d.status();
-    StatementInfo info;
-    for (int i = 0; i < d->params(); ++i)
-      info.param_types.push_back(d->param_type(i));
-    for (int c = 0; c < d->columns(); ++c) {
-      info.columns.push_back({std::string(d->column_name(c)), d->column_type(c),
-                              d->column_table(c), d->column_table_column(c)});
+    auto d = conn.DescribeSql(st.sql, options);
+    if (!d.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("query ", st.name, " (", st.file, ":", st.line,
+                       ") does not prepare: ", d.status().message()));
     }
-    schema->statements_[st.name] = std::move(info);
+    schema->statements_[st.name] = DescribeResult(*d);
   }
 
   const db::Statement* list = catalog.Find("ListColumns");
   if (list == nullptr) return absl::InternalError("query ListColumns missing");
   std::vector<db::pg::Param> params = {
       absl::StrCat("{", absl::StrJoin(tables, ","), "}")};
-  auto cols = conn.ExecPrepared(list->name, params, options);
+  auto cols = conn.ExecStatement(list->name, list->sql, params, options);
   if (!cols.ok()) return cols.status();
   for (int i = 0; i < cols->rows(); ++i) {
     db::pg::Row row = cols->row(i);
@@ -64,14 +67,26 @@ absl::StatusOr<std::unique_ptr<Schema>> Schema::Load(
   const db::Statement* enums = catalog.Find("ListEnumTypes");
   if (enums == nullptr)
     return absl::InternalError("query ListEnumTypes missing");
-  auto e = conn.ExecPrepared(enums->name, {}, options);
+  auto e = conn.ExecStatement(enums->name, enums->sql, {}, options);
   if (!e.ok()) return e.status();
   for (int i = 0; i < e->rows(); ++i) {
     auto oid = e->row(i).Get<int64_t>(0);
     if (!oid.ok()) return oid.status();
     schema->enum_types_.insert(static_cast<Oid>(*oid));
   }
+  if (absl::Status s = tx->Commit(options); !s.ok()) return s;
   return schema;
+}
+
+StatementInfo DescribeResult(const db::pg::Result& d) {
+  StatementInfo info;
+  for (int i = 0; i < d.params(); ++i)
+    info.param_types.push_back(d.param_type(i));
+  for (int c = 0; c < d.columns(); ++c) {
+    info.columns.push_back({std::string(d.column_name(c)), d.column_type(c),
+                            d.column_table(c), d.column_table_column(c)});
+  }
+  return info;
 }
 
 const StatementInfo* Schema::statement(absl::string_view name) const {
@@ -90,16 +105,13 @@ bool Schema::MaybeNull(const ResultColumn& column) const {
   return it == nullable_.end() ? true : it->second;
 }
 
-absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
-                 std::span<const Binding> bindings) {
-  std::vector<std::string> problems;
-  for (const Binding& b : bindings) {
-    const db::Statement* st = catalog.Find(b.statement);
-    const StatementInfo* info = schema.statement(b.statement);
-    if (st == nullptr || info == nullptr) {
-      problems.push_back(absl::StrCat("query ", b.statement, ": not defined"));
-      continue;
-    }
+void VetStatement(const Schema& schema, const db::Statement& statement,
+                  const StatementInfo& statement_info, const Binding& b,
+                  std::vector<std::string>* problems_out) {
+  const db::Statement* st = &statement;
+  const StatementInfo* info = &statement_info;
+  std::vector<std::string>& problems = *problems_out;
+  {
     const std::string where =
         absl::StrCat("query ", st->name, " (", st->file, ":", st->line, ")");
     if (b.result != nullptr) {
@@ -143,6 +155,20 @@ absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
             absl::StrCat(where, ": parameter @", p, " has no source field"));
       }
     }
+  }
+}
+
+absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
+                 std::span<const Binding> bindings) {
+  std::vector<std::string> problems;
+  for (const Binding& b : bindings) {
+    const db::Statement* st = catalog.Find(b.statement);
+    const StatementInfo* info = schema.statement(b.statement);
+    if (st == nullptr || info == nullptr) {
+      problems.push_back(absl::StrCat("query ", b.statement, ": not defined"));
+      continue;
+    }
+    VetStatement(schema, *st, *info, b, &problems);
   }
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(

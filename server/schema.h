@@ -47,9 +47,11 @@ struct StatementInfo {
 
 class Schema {
  public:
-  /// Describes every statement of `catalog` (already prepared on `conn`)
-  /// and reads the columns of `tables`. FAILED_PRECONDITION if one of the
-  /// tables does not exist (the database is not migrated).
+  /// Describes every statement of `catalog` (through the unnamed statement,
+  /// in one transaction, so that it works behind a transaction-mode pooler)
+  /// and reads the columns of `tables`. INVALID_ARGUMENT naming the query
+  /// (file and line) whose SQL does not prepare. FAILED_PRECONDITION if one of
+  /// the tables does not exist (the database is not migrated).
   static absl::StatusOr<std::unique_ptr<Schema>> Load(
       db::pg::Connection& conn, const db::QueryCatalog& catalog,
       std::span<const absl::string_view> tables,
@@ -88,6 +90,15 @@ struct Binding {
   /// Result columns the handler reads itself rather than into `result`.
   std::vector<std::string> extra_columns = {};
 };
+
+/// The parameter types and result columns of a described statement.
+StatementInfo DescribeResult(const db::pg::Result& described);
+
+/// Appends to `problems` every way `statement`, described as `info`, fails
+/// `binding` (see Vet), each naming the query.
+void VetStatement(const Schema& schema, const db::Statement& statement,
+                  const StatementInfo& info, const Binding& binding,
+                  std::vector<std::string>* problems);
 
 /// Checks every binding against the live schema: the statement exists; each
 /// result column names a field of `result` with a fitting type, and a

@@ -28,12 +28,6 @@ constexpr absl::string_view kTables[] = {
     "users",       "sessions", "kyc", "user_device_tokens", "otp_verifications",
     "transactions"};
 
-// The data services, each with its own health status (= readiness).
-constexpr absl::string_view kServiceNames[] = {
-    "defifundr.data.v1.UserService", "defifundr.data.v1.SessionService",
-    "defifundr.data.v1.KycService",  "defifundr.data.v1.UserDeviceService",
-    "defifundr.data.v1.OtpService",  "defifundr.data.v1.TransactionService"};
-
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
@@ -71,12 +65,15 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   db::pg::PoolOptions pool_options;
   pool_options.conninfo = config.database_url;
   pool_options.max_size = config.pool_size;
-  pool_options.on_connect = [&catalog](db::pg::Connection& conn,
-                                       absl::Time deadline) {
-    db::pg::CallOptions options;
-    options.deadline = deadline;
-    return catalog.PrepareAll(conn, options);
-  };
+  pool_options.statement_cache = config.statement_cache;
+  if (config.statement_cache == db::pg::StatementCache::kPrepared) {
+    pool_options.on_connect = [&catalog](db::pg::Connection& conn,
+                                         absl::Time deadline) {
+      db::pg::CallOptions options;
+      options.deadline = deadline;
+      return catalog.PrepareAll(conn, options);
+    };
+  }
   s->pool_ = std::make_unique<db::pg::Pool>(std::move(pool_options));
 
   // Wait for the database (it may still be starting, e.g. in Kubernetes).
@@ -103,17 +100,30 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
 
   s->db_ = std::make_unique<Database>(*s->pool_, catalog, *s->schema_);
   std::vector<Binding> bindings;
-  auto add = [&](auto service) {
-    for (Binding& b : service->Bindings()) bindings.push_back(std::move(b));
+  auto add = [&](absl::string_view name, auto service) {
+    std::vector<std::string> statements;
+    for (Binding& b : service->Bindings()) {
+      statements.push_back(b.statement);
+      bindings.push_back(std::move(b));
+    }
+    s->service_statements_.emplace_back(std::string(name),
+                                        std::move(statements));
     s->services_.push_back(std::move(service));
   };
-  add(std::make_unique<UserServiceImpl>(*s->db_, config.handler));
-  add(std::make_unique<SessionServiceImpl>(*s->db_, config.handler));
-  add(std::make_unique<KycServiceImpl>(*s->db_, config.handler));
-  add(std::make_unique<UserDeviceServiceImpl>(*s->db_, config.handler));
-  add(std::make_unique<OtpServiceImpl>(*s->db_, config.handler));
-  add(std::make_unique<TransactionServiceImpl>(*s->db_, config.handler));
+  add("defifundr.data.v1.UserService",
+      std::make_unique<UserServiceImpl>(*s->db_, config.handler));
+  add("defifundr.data.v1.SessionService",
+      std::make_unique<SessionServiceImpl>(*s->db_, config.handler));
+  add("defifundr.data.v1.KycService",
+      std::make_unique<KycServiceImpl>(*s->db_, config.handler));
+  add("defifundr.data.v1.UserDeviceService",
+      std::make_unique<UserDeviceServiceImpl>(*s->db_, config.handler));
+  add("defifundr.data.v1.OtpService",
+      std::make_unique<OtpServiceImpl>(*s->db_, config.handler));
+  add("defifundr.data.v1.TransactionService",
+      std::make_unique<TransactionServiceImpl>(*s->db_, config.handler));
   if (absl::Status v = Vet(*s->schema_, catalog, bindings); !v.ok()) return v;
+  s->db_->SetBindings(bindings);
 
   auto credentials = Credentials(config);
   if (!credentials.ok()) return credentials.status();
@@ -155,10 +165,10 @@ void DataServer::HealthLoop() {
     db::pg::CallOptions options;
     options.deadline = absl::Now() + absl::Seconds(2);
     const absl::Status s = db_->Ping(options);
+    if (s.ok()) db_->RecheckMismatched(options).IgnoreError();
     if (s.ok() != serving || first) {
       serving = s.ok();
       first = false;
-      SetReadiness(serving);
       if (serving) {
         log::Info("health: SERVING");
       } else {
@@ -166,14 +176,21 @@ void DataServer::HealthLoop() {
                      {{"error", std::string(s.message())}});
       }
     }
+    SetReadiness(serving);
   } while (!stopping_.WaitForNotificationWithTimeout(health_interval_));
 }
 
 void DataServer::SetReadiness(bool serving) {
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus("", serving);
-  for (absl::string_view name : kServiceNames) {
-    health->SetServingStatus(std::string(name), serving);
+  const absl::flat_hash_set<std::string> mismatched =
+      db_ != nullptr ? db_->MismatchedStatements()
+                     : absl::flat_hash_set<std::string>();
+  for (const auto& [name, statements] : service_statements_) {
+    bool fits = true;
+    for (const std::string& st : statements)
+      fits = fits && !mismatched.contains(st);
+    health->SetServingStatus(name, serving && fits);
   }
 }
 

@@ -36,6 +36,11 @@ struct ServerConfig {
   absl::Duration health_interval = absl::Seconds(2);
   /// How long start-up waits for the database to accept connections.
   absl::Duration startup_timeout = absl::Seconds(30);
+  /// How pooled connections run the queries (DB_STATEMENT_CACHE): kPrepared
+  /// (named prepared statements, for a direct connection or a session-mode
+  /// pooler) or kNone (unnamed statements, for a transaction-mode pooler
+  /// such as PgBouncer's pool_mode=transaction).
+  db::pg::StatementCache statement_cache = db::pg::StatementCache::kPrepared;
   /// PEM files for TLS (both or neither); plaintext when empty.
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -66,12 +71,17 @@ class DataServer {
  private:
   DataServer() = default;
   void HealthLoop();
+  // Readiness of "" and of each data service: the database answers and, for
+  // a service, none of its queries was found not to fit the schema.
   void SetReadiness(bool serving);
 
   std::unique_ptr<db::pg::Pool> pool_;
   std::unique_ptr<Schema> schema_;
   std::unique_ptr<Database> db_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
+  // Each data service's full name and the statements its handlers run.
+  std::vector<std::pair<std::string, std::vector<std::string>>>
+      service_statements_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Duration health_interval_;

@@ -302,6 +302,93 @@ absl::StatusOr<Result> Connection::ExecPrepared(absl::string_view name,
   return Await(options);
 }
 
+absl::StatusOr<StatementCache> ParseStatementCache(absl::string_view text) {
+  if (text == "prepared") return StatementCache::kPrepared;
+  if (text == "none") return StatementCache::kNone;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "statement cache \"", text, "\": must be \"prepared\" or \"none\""));
+}
+
+absl::Status Connection::Deallocate(absl::string_view name,
+                                    const CallOptions& options) {
+  char* quoted = PQescapeIdentifier(conn_, name.data(), name.size());
+  if (quoted == nullptr) return ConnectionError("escape");
+  const std::string sql = absl::StrCat("DEALLOCATE ", quoted);
+  PQfreemem(quoted);
+  auto r = Exec(sql, options);
+  prepared_.erase(name);
+  stale_.erase(name);
+  if (!r.ok() && SqlStateOf(r.status()) != "26000") return r.status();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Result> Connection::ExecStatement(absl::string_view name,
+                                                 absl::string_view sql,
+                                                 std::span<const Param> params,
+                                                 const CallOptions& options,
+                                                 const RepreparedCheck& check) {
+  if (statement_cache_ == StatementCache::kNone) {
+    return ExecParams(sql, params, options);
+  }
+  const bool in_transaction = !IsIdle();
+  // Prepares `name`; after 42P05 (a statement of that name we did not make)
+  // deallocates it and prepares once more.
+  auto prepare = [&]() -> absl::Status {
+    if (stale_.contains(name)) {
+      if (absl::Status s = Deallocate(name, options); !s.ok()) return s;
+    }
+    absl::Status s = Prepare(name, sql, options);
+    if (!s.ok() && SqlStateOf(s) == "42P05" && !in_transaction) {
+      if (absl::Status d = Deallocate(name, options); !d.ok()) return d;
+      s = Prepare(name, sql, options);
+    }
+    if (!s.ok() && IsStatementStateError(s)) stale_.insert(std::string(name));
+    return s;
+  };
+  // Prepares `name` if needed and, when its earlier preparation was lost or
+  // went stale, asks `check` whether it still fits.
+  auto ensure = [&]() -> absl::Status {
+    if (!IsPrepared(name)) {
+      if (absl::Status s = prepare(); !s.ok()) return s;
+    }
+    if (check && recheck_.contains(name)) {
+      if (absl::Status s = check(*this, name); !s.ok()) {
+        // Forgotten, so that every call checks again until it fits.
+        Deallocate(name, options).IgnoreError();
+        return s;
+      }
+    }
+    recheck_.erase(name);
+    return absl::OkStatus();
+  };
+  if (absl::Status s = ensure(); !s.ok()) return s;
+  auto result = ExecPrepared(name, params, options);
+  if (result.ok() || !IsStatementStateError(result.status())) return result;
+  // Lost (26000) or stale (0A000): forget it; the server may still hold a
+  // stale one.
+  prepared_.erase(name);
+  recheck_.insert(std::string(name));
+  if (SqlStateOf(result.status()) != "26000") stale_.insert(std::string(name));
+  log::Info("prepared statement lost or stale; preparing it again",
+            {{"statement", std::string(name)},
+             {"sqlstate", SqlStateOf(result.status()).value_or("")},
+             {"in_transaction", in_transaction ? "true" : "false"}});
+  if (in_transaction) return result.status();
+  if (absl::Status s = ensure(); !s.ok()) return s;
+  return ExecPrepared(name, params, options);
+}
+
+absl::StatusOr<Result> Connection::DescribeSql(absl::string_view sql,
+                                               const CallOptions& options) {
+  const std::string q(sql);
+  if (!PQsendPrepare(conn_, "", q.c_str(), 0, nullptr)) {
+    return ConnectionError("send");
+  }
+  if (auto r = Await(options); !r.ok()) return r.status();
+  if (!PQsendDescribePrepared(conn_, "")) return ConnectionError("send");
+  return Await(options);
+}
+
 absl::Status Connection::PutCopyData(absl::string_view data) {
   while (true) {
     const int rc =

@@ -37,6 +37,29 @@ struct CallOptions {
 /// A text-format parameter; nullopt is SQL NULL. Must not contain a NUL byte.
 using Param = std::optional<std::string>;
 
+/// How ExecStatement runs the service's named statements.
+enum class StatementCache {
+  /// Prepared by name once per connection (PREPARE/Parse), then executed by
+  /// name: one planning per connection, and the least sent per call. Relies
+  /// on session state, so it needs a direct connection or a session-mode
+  /// pooler.
+  kPrepared,
+  /// Every call sends its SQL as the unnamed statement (Parse, Bind,
+  /// Execute, Sync in one round trip): planned every time and a few hundred
+  /// bytes more per call, but no state outlives the call, so it works
+  /// behind a transaction-mode pooler (PgBouncer pool_mode=transaction).
+  kNone,
+};
+
+/// Parses "prepared" or "none". INVALID_ARGUMENT otherwise.
+absl::StatusOr<StatementCache> ParseStatementCache(absl::string_view text);
+
+/// Checks a statement just prepared again (after its earlier preparation was
+/// lost or went stale) against what its caller expects; a non-OK status is
+/// returned to the caller instead of executing the statement.
+using RepreparedCheck =
+    std::function<absl::Status(class Connection&, absl::string_view name)>;
+
 class Connection {
  public:
   /// Connects with a libpq connection string or URI (`conninfo`), then sets
@@ -72,6 +95,34 @@ class Connection {
   absl::StatusOr<Result> ExecPrepared(absl::string_view name,
                                       std::span<const Param> params,
                                       const CallOptions& options = {});
+
+  /// Runs the service's statement `name`, whose text is `sql`, as the
+  /// connection's statement_cache() says. Under kPrepared it is prepared on
+  /// first use; when the server lost it (26000, 42P05) or a schema change
+  /// made its result type stale (0A000), then:
+  ///   * outside a transaction, it is prepared again, `check` (if any) is
+  ///     asked whether it still fits (its status is returned if not, and
+  ///     the statement is forgotten so that the next call checks again),
+  ///     and the statement runs once more;
+  ///   * inside a transaction (which the error has aborted), it is
+  ///     forgotten and the UNAVAILABLE status is returned, which
+  ///     RunInTransaction retries from BEGIN.
+  /// No such error persists on the connection. Other errors as ExecPrepared.
+  absl::StatusOr<Result> ExecStatement(absl::string_view name,
+                                       absl::string_view sql,
+                                       std::span<const Param> params,
+                                       const CallOptions& options = {},
+                                       const RepreparedCheck& check = nullptr);
+
+  /// Describes `sql` (parameter types, result columns) through the unnamed
+  /// statement, leaving nothing prepared. Call it inside a transaction when
+  /// a transaction-mode pooler is in between, so that the Parse and the
+  /// Describe reach the same server.
+  absl::StatusOr<Result> DescribeSql(absl::string_view sql,
+                                     const CallOptions& options = {});
+
+  StatementCache statement_cache() const { return statement_cache_; }
+  void set_statement_cache(StatementCache mode) { statement_cache_ = mode; }
 
   /// Sends COPY data rows (text format, already escaped, newline-terminated)
   /// after a `COPY ... FROM STDIN` started by Exec returned PGRES_COPY_IN.
@@ -115,7 +166,17 @@ class Connection {
 
   PGconn* conn_;
   bool broken_ = false;
+  // Deallocates `name` on the server if it may exist there (IF EXISTS has
+  // no DEALLOCATE form: 26000 is ignored).
+  absl::Status Deallocate(absl::string_view name, const CallOptions& options);
+
   absl::flat_hash_set<std::string> prepared_;
+  // Statements the server may still hold in a stale form (after 0A000 or
+  // 42P05), to deallocate before they are prepared again.
+  absl::flat_hash_set<std::string> stale_;
+  // Statements to check (RepreparedCheck) once prepared again.
+  absl::flat_hash_set<std::string> recheck_;
+  StatementCache statement_cache_ = StatementCache::kPrepared;
   std::function<void(absl::string_view)> notice_handler_;
 };
 

@@ -8,6 +8,16 @@ namespace defifundr::db::pg {
 namespace {
 
 constexpr absl::string_view kSqlStatePayload = "defifundr.data/sqlstate";
+// PostgreSQL's message for 0A000 when a prepared statement's result type
+// changed (src/backend/utils/cache/plancache.c).
+constexpr absl::string_view kCachedPlanChanged =
+    "cached plan must not change result type";
+
+bool IsStatementState(absl::string_view sqlstate, absl::string_view message) {
+  return sqlstate == "26000" || sqlstate == "42P05" ||
+         (sqlstate == "0A000" &&
+          absl::StrContains(message, kCachedPlanChanged));
+}
 
 absl::StatusCode CodeFor(absl::string_view s) {
   if (s.empty()) return absl::StatusCode::kUnavailable;
@@ -39,8 +49,15 @@ bool IsRetryableSqlState(absl::string_view sqlstate) {
   return sqlstate == "40001" || sqlstate == "40P01";
 }
 
+bool IsStatementStateError(const absl::Status& status) {
+  const std::optional<std::string> sqlstate = SqlStateOf(status);
+  return sqlstate.has_value() && IsStatementState(*sqlstate, status.message());
+}
+
 absl::Status StatusFromReport(const ErrorReport& r) {
-  const absl::StatusCode code = CodeFor(r.sqlstate);
+  const absl::StatusCode code = IsStatementState(r.sqlstate, r.message)
+                                    ? absl::StatusCode::kUnavailable
+                                    : CodeFor(r.sqlstate);
   std::string message;
   const std::string columns = KeyColumnsFromDetail(r.detail);
   if (r.sqlstate == "23505") {

@@ -27,8 +27,9 @@ struct ErrorReport {
 };
 
 /// Maps an error report to a status:
-///   "" (no SQLSTATE: connection lost), class 08, 53, 57P01-57P03 ->
-///   UNAVAILABLE 23505 unique_violation, 23P01 exclusion_violation      ->
+///   "" (no SQLSTATE: connection lost), class 08, 53, 57P01-57P03, and
+///   the statement-state errors of IsStatementStateError -> UNAVAILABLE
+///   23505 unique_violation, 23P01 exclusion_violation      ->
 ///   ALREADY_EXISTS 23503 foreign_key_violation                            ->
 ///   FAILED_PRECONDITION class 22 data exception, 23502, 23514 check_violation
 ///   -> INVALID_ARGUMENT 40001 serialization_failure, 40P01 deadlock, 55P03 ->
@@ -50,6 +51,16 @@ std::string KeyColumnsFromDetail(absl::string_view detail);
 /// True for the SQLSTATEs after which a whole transaction should be re-run:
 /// 40001 serialization_failure and 40P01 deadlock_detected.
 bool IsRetryableSqlState(absl::string_view sqlstate);
+
+/// True when `status` reports that a prepared statement's server-side state
+/// is gone or stale, a server fault that a new prepare cures: 26000
+/// invalid_sql_statement_name (the server lost the statement: DISCARD ALL,
+/// DEALLOCATE, a pooler that switched backends), 42P05
+/// duplicate_prepared_statement (the backend has one of that name we did not
+/// make), and 0A000 "cached plan must not change result type" (a schema
+/// change since the prepare). StatusFromReport makes these UNAVAILABLE,
+/// never INVALID_ARGUMENT.
+bool IsStatementStateError(const absl::Status& status);
 
 }  // namespace defifundr::db::pg
 

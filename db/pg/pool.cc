@@ -72,6 +72,7 @@ absl::StatusOr<PooledConnection> Pool::Acquire(absl::Time deadline) {
     }
     auto opened = Connection::Open(options_.conninfo, deadline);
     absl::Status status = opened.status();
+    if (status.ok()) (*opened)->set_statement_cache(options_.statement_cache);
     if (status.ok() && options_.on_connect) {
       status = options_.on_connect(**opened, deadline);
     }

@@ -21,6 +21,8 @@ struct PoolOptions {
   std::string conninfo;
   /// Most connections open at once (idle + in use). Must be >= 1.
   int max_size = 10;
+  /// How new connections run named statements (Connection::ExecStatement).
+  StatementCache statement_cache = StatementCache::kPrepared;
   /// Runs on every new connection before first use (e.g. to prepare the
   /// service's statements). A failure discards the connection and fails the
   /// Acquire that opened it.

@@ -83,7 +83,10 @@ absl::Status RunInTransaction(Pool& pool, IsolationLevel isolation,
     if (last.ok()) last = tx->Commit(options);
     if (last.ok()) return last;
     const std::optional<std::string> sqlstate = SqlStateOf(last);
-    if (!sqlstate.has_value() || !IsRetryableSqlState(*sqlstate)) return last;
+    if (!sqlstate.has_value() ||
+        !(IsRetryableSqlState(*sqlstate) || IsStatementStateError(last))) {
+      return last;
+    }
     if (absl::Now() >= options.deadline) break;
     log::Debug("retrying transaction",
                {{"sqlstate", *sqlstate}, {"attempt", absl::StrCat(attempt)}});

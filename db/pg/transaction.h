@@ -47,7 +47,9 @@ using TransactionBody = absl::FunctionRef<absl::Status(Connection&)>;
 
 /// Borrows a connection from `pool`, runs `body` between BEGIN and COMMIT,
 /// and rolls back on any error. When the body or COMMIT fails with 40001
-/// (serialization_failure) or 40P01 (deadlock_detected), the whole
+/// (serialization_failure) or 40P01 (deadlock_detected), or a statement of
+/// the body found its prepared state gone or stale (IsStatementStateError:
+/// the statement is prepared again on the next attempt), the whole
 /// transaction runs again, at most `max_attempts` times in all and never past
 /// options.deadline; after that the status is ABORTED. Other errors are
 /// returned as they are.

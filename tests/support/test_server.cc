@@ -1,5 +1,8 @@
 #include "tests/support/test_server.h"
 
+#include <cstdlib>
+#include <string>
+
 #include "absl/strings/str_cat.h"
 
 namespace defifundr::testing {
@@ -15,7 +18,21 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::StartOn(
     std::unique_ptr<TestDatabase> db, server::ServerConfig config) {
   std::unique_ptr<TestServer> s(new TestServer());
   s->db_ = std::move(db);
-  config.database_url = s->db_->url();
+  if (config.database_url.empty()) config.database_url = s->db_->url();
+  // The pooler variants of the tests (tests/integration/CMakeLists.txt):
+  // the server reaches the same database through PgBouncer in transaction
+  // mode, with unnamed statements.
+  if (const char* via = std::getenv("DEFIFUNDR_TEST_VIA_POOLER");
+      via != nullptr && std::string(via) == "1") {
+    const char* pooler = std::getenv("DEFIFUNDR_TEST_POOLER_URL");
+    if (pooler == nullptr || *pooler == '\0') {
+      return absl::FailedPreconditionError(
+          "DEFIFUNDR_TEST_VIA_POOLER=1 needs DEFIFUNDR_TEST_POOLER_URL (make "
+          "test starts PgBouncer and sets it)");
+    }
+    config.database_url = WithDatabase(pooler, s->db_->name());
+    config.statement_cache = db::pg::StatementCache::kNone;
+  }
   config.listen = "127.0.0.1:0";
   config.health_interval = absl::Milliseconds(200);
   auto server = server::DataServer::Start(config);

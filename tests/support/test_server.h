@@ -19,7 +19,9 @@ class TestServer {
   static absl::StatusOr<std::unique_ptr<TestServer>> Start(
       server::ServerConfig config = {});
   /// The same over `db`, a database the test prepared (e.g. one DefiFundr's
-  /// own migrations built, then ours migrated).
+  /// own migrations built, then ours migrated). A non-empty
+  /// config.database_url is used instead of db's own URL (e.g. the same
+  /// database through a pooler).
   static absl::StatusOr<std::unique_ptr<TestServer>> StartOn(
       std::unique_ptr<TestDatabase> db, server::ServerConfig config = {});
   ~TestServer();

@@ -247,5 +247,37 @@ INSTANTIATE_TEST_SUITE_P(AllClasses, DetailNeverLeaksTest,
                                            "23514", "23P01", "22001", "22P02",
                                            "40001", "57014", "42601", "XX000"));
 
+TEST(StatementStateTest, LostOrStaleStatementsAreUnavailableNeverCallersFault) {
+  for (const char* sqlstate : {"26000", "42P05"}) {
+    ErrorReport report;
+    report.sqlstate = sqlstate;
+    report.message = "prepared statement \"GetUser\" does not exist";
+    const absl::Status s = StatusFromReport(report);
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << sqlstate;
+    EXPECT_TRUE(IsStatementStateError(s)) << sqlstate;
+  }
+  ErrorReport plan;
+  plan.sqlstate = "0A000";
+  plan.message = "cached plan must not change result type";
+  const absl::Status s = StatusFromReport(plan);
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(IsStatementStateError(s));
+}
+
+TEST(StatementStateTest, OtherErrorsAreNotStatementState) {
+  ErrorReport other;
+  other.sqlstate = "0A000";
+  other.message = "cannot use subquery in check constraint";
+  const absl::Status s = StatusFromReport(other);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
+  EXPECT_FALSE(IsStatementStateError(s));
+  ErrorReport serialization;
+  serialization.sqlstate = "40001";
+  EXPECT_FALSE(IsStatementStateError(StatusFromReport(serialization)));
+  // A status of another origin with the same words is not one.
+  EXPECT_FALSE(IsStatementStateError(
+      absl::UnavailableError("cached plan must not change result type")));
+}
+
 }  // namespace
 }  // namespace defifundr::db::pg
