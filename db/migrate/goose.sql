@@ -41,12 +41,15 @@ SELECT pg_advisory_unlock(@lock_id::bigint);
 
 -- name: ConfigureSession :one
 -- Per migrator session: how long one DDL statement may wait for a lock
--- (lock_timeout, milliseconds), no statement timeout, and the time zone in
+-- (lock_timeout, milliseconds), no statement timeout, only warnings and
+-- errors as notices (the migrations report kept rows as WARNINGs; IF EXISTS
+-- chatter is a NOTICE), and the time zone in
 -- which `timestamp without time zone` values are read when converted to
 -- timestamptz (defifundr.legacy_timezone; a zone PostgreSQL does not know
 -- fails here, 22023).
 SELECT set_config('lock_timeout', @lock_timeout_ms::text, false) AS lock_timeout,
        set_config('statement_timeout', '0', false) AS statement_timeout,
+       set_config('client_min_messages', 'warning', false) AS client_min_messages,
        set_config('defifundr.legacy_timezone', @legacy_timezone::text, false) AS legacy_timezone,
        now() AT TIME ZONE @legacy_timezone::text AS checked;
 

@@ -32,7 +32,7 @@ BEGIN
   )
   SELECT count(*), string_agg(id::text, ', ' ORDER BY id) INTO n, ids FROM marked;
   IF n > 0 THEN
-    RAISE NOTICE 'users: % row(s) share an e-mail but for case with an older row; marked email_case_duplicate (ids: %)', n, ids;
+    RAISE WARNING 'users: % row(s) share an e-mail but for case with an older row; marked email_case_duplicate (ids: %)', n, ids;
   END IF;
 END;
 $$;

@@ -67,7 +67,7 @@ BEGIN
       FROM transactions WHERE status NOT IN ('created', 'pending', 'not_found', 'failed', 'confirmed')
   LOOP
     IF r.n > 0 THEN
-      RAISE NOTICE '%: % row(s) hold a value outside the set; kept, and served as _UNSPECIFIED plus the stored text (ids: %)', r.col, r.n, r.ids;
+      RAISE WARNING '%: % row(s) hold a value outside the set; kept, and served as _UNSPECIFIED plus the stored text (ids: %)', r.col, r.n, r.ids;
     END IF;
   END LOOP;
 END;
