@@ -7,6 +7,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -192,11 +193,17 @@ absl::Status Migrator::ApplyOnce(const Migration& m, bool up, size_t* next) {
       }
       auto r = conn_.Exec(st.sql);
       if (!r.ok()) {
-        return absl::Status(
+        absl::Status failed(
             r.status().code(),
             absl::StrCat(m.file, ":", st.line, ": ", up ? "up" : "down",
                          " statement failed: ", r.status().message(),
                          " (statement: ", Excerpt(st.sql), ")"));
+        // Keeps the SQLSTATE (pg::SqlStateOf) for the retry decision.
+        r.status().ForEachPayload(
+            [&](absl::string_view url, const absl::Cord& payload) {
+              failed.SetPayload(url, payload);
+            });
+        return failed;
       }
       if (m.no_transaction) *next = i + 1;
     }
