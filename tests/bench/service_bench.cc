@@ -5,8 +5,11 @@
 //
 //   DEFIFUNDR_TEST_DATABASE_URL=$(scripts/pg.sh url postgres)
 //   build/tests/bench/service_bench
+// With DB_STATEMENT_CACHE=none the server runs unnamed statements (the
+// transaction-mode pooler setting) instead of prepared ones.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -29,6 +32,12 @@ Fixture& Shared() {
     auto* fx = new Fixture();
     server::ServerConfig config;
     config.pool_size = 8;
+    // DB_STATEMENT_CACHE=none measures the unnamed-statement mode.
+    if (const char* cache = std::getenv("DB_STATEMENT_CACHE")) {
+      auto mode = db::pg::ParseStatementCache(cache);
+      if (!mode.ok()) abort();
+      config.statement_cache = *mode;
+    }
     auto s = testing::TestServer::Start(config);
     if (!s.ok()) {
       fprintf(stderr, "cannot start: %s\n",

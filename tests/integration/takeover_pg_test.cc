@@ -574,6 +574,42 @@ TEST(TakeoverSchemaTest, DownRestoresEachShapeItsOwnSchema) {
   }
 }
 
+// Rows no DefiFundr code writes (negative attempt counters) stop the
+// migration that validates the constraint, before it changes anything; the
+// message names the table, the constraint, the count and the ids, never a
+// value.
+TEST(TakeoverSchemaTest, RowsBreakingAConstraintStopItsMigrationNamingThem) {
+  auto db = DefiFundrDatabase(Shape::kLater);
+  ASSERT_NE(db, nullptr);
+  db->Exec(
+      "UPDATE otp_verifications SET attempts_made = -1 WHERE id IN "
+      "('dddddddd-0000-4000-8000-000000000001', "
+      "'dddddddd-0000-4000-8000-000000000002')");
+  auto conn = db->Connect();
+  db::migrate::Migrator migrator(*conn, Builtin());
+  const absl::Status up = migrator.Up();
+  EXPECT_EQ(up.code(), absl::StatusCode::kInvalidArgument) << up;
+  EXPECT_THAT(up.message(), HasSubstr("20251201000011_validate_counters.sql"));
+  EXPECT_THAT(up.message(), HasSubstr("table otp_verifications: 2 row(s) "
+                                      "violate constraint "
+                                      "otp_verifications_attempts_made_check"));
+  EXPECT_THAT(up.message(), HasSubstr("dddddddd-0000-4000-8000-000000000001, "
+                                      "dddddddd-0000-4000-8000-000000000002"));
+  EXPECT_THAT(up.message(), ::testing::Not(HasSubstr("482913")));
+  // The migrations before it stay applied; it left nothing behind.
+  EXPECT_EQ(*migrator.Version(), 20251201000010);
+  EXPECT_EQ(db->Scalar("SELECT count(*) FROM pg_proc WHERE proname = "
+                       "'defifundr_validate_constraint'"),
+            "0");
+  // Once the rows are corrected, up completes.
+  db->Exec(
+      "UPDATE otp_verifications SET attempts_made = 0 WHERE attempts_made < 0");
+  ASSERT_TRUE(migrator.Up().ok());
+  EXPECT_EQ(db->Scalar("SELECT bool_and(convalidated) FROM pg_constraint WHERE "
+                       "conname LIKE 'otp_verifications_%_check'"),
+            "t");
+}
+
 INSTANTIATE_TEST_SUITE_P(BothShapes, TakeoverTest,
                          ::testing::Values(Shape::kSeedEra, Shape::kLater),
                          ShapeName);
