@@ -44,6 +44,164 @@ CREATE TYPE public.otp_purpose AS ENUM (
 
 
 --
+-- Name: defifundr_check_value_set(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.defifundr_check_value_set() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  new_value text := to_jsonb(NEW) ->> TG_ARGV[0];
+BEGIN
+  IF new_value IS NULL OR new_value = ANY (TG_ARGV[2:]) THEN
+    RETURN NEW;
+  END IF;
+  IF TG_OP = 'UPDATE' AND new_value IS NOT DISTINCT FROM (to_jsonb(OLD) ->> TG_ARGV[0]) THEN
+    RETURN NEW;  -- A stored value outside the set is kept as it is.
+  END IF;
+  RAISE EXCEPTION 'new row for relation "%" violates check constraint "%"', TG_TABLE_NAME, TG_ARGV[1]
+    USING ERRCODE = 'check_violation', CONSTRAINT = TG_ARGV[1], TABLE = TG_TABLE_NAME,
+          COLUMN = TG_ARGV[0], SCHEMA = TG_TABLE_SCHEMA;
+END;
+$$;
+
+
+--
+-- Name: defifundr_converge_column(bigint, text, text, text, boolean, text, boolean); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.defifundr_converge_column(p_version bigint, p_table text, p_column text, p_type text, p_not_null boolean, p_default text, p_fill_existing boolean DEFAULT true) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  cur record;
+  tz text := COALESCE(NULLIF(current_setting('defifundr.legacy_timezone', true), ''), 'UTC');
+BEGIN
+  SELECT format_type(a.atttypid, a.atttypmod) AS data_type, a.attnotnull AS not_null,
+         pg_get_expr(d.adbin, d.adrelid) AS default_expr
+    INTO cur
+    FROM pg_attribute a
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+   WHERE a.attrelid = p_table::regclass AND a.attname = p_column AND NOT a.attisdropped;
+  IF NOT FOUND THEN
+    INSERT INTO defifundr_schema_convergence (version, table_name, object_kind, object_name, existed)
+    VALUES (p_version, p_table, 'column', p_column, false);
+    IF p_default IS NOT NULL AND p_fill_existing THEN
+      EXECUTE format('ALTER TABLE %I ADD COLUMN %I %s DEFAULT %s%s', p_table, p_column,
+                     p_type, p_default, CASE WHEN p_not_null THEN ' NOT NULL' ELSE '' END);
+    ELSE
+      IF p_not_null THEN
+        RAISE EXCEPTION 'defifundr_converge_column: %.% cannot be added NOT NULL without a value for existing rows', p_table, p_column;
+      END IF;
+      EXECUTE format('ALTER TABLE %I ADD COLUMN %I %s', p_table, p_column, p_type);
+      IF p_default IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET DEFAULT %s', p_table, p_column, p_default);
+      END IF;
+    END IF;
+    RETURN;
+  END IF;
+  INSERT INTO defifundr_schema_convergence
+      (version, table_name, object_kind, object_name, existed, data_type, not_null, default_expr, time_zone)
+  VALUES (p_version, p_table, 'column', p_column, true, cur.data_type, cur.not_null, cur.default_expr, tz);
+  IF cur.data_type IS DISTINCT FROM p_type THEN
+    -- timestamp -> timestamptz reads the stored values in the session's
+    -- TimeZone (no rewrite when it is UTC).
+    PERFORM set_config('TimeZone', tz, true);
+    EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE %s', p_table, p_column, p_type);
+  END IF;
+  IF p_default IS NULL AND cur.default_expr IS NOT NULL THEN
+    EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP DEFAULT', p_table, p_column);
+  ELSIF p_default IS NOT NULL THEN
+    EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET DEFAULT %s', p_table, p_column, p_default);
+  END IF;
+  IF p_not_null AND NOT cur.not_null THEN
+    EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET NOT NULL', p_table, p_column);
+  ELSIF NOT p_not_null AND cur.not_null THEN
+    EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP NOT NULL', p_table, p_column);
+  END IF;
+END;
+$$;
+
+
+--
+-- Name: defifundr_restore_convergence(bigint); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.defifundr_restore_convergence(p_version bigint) RETURNS void
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+  r record;
+  now_type text;
+BEGIN
+  FOR r IN SELECT * FROM defifundr_schema_convergence WHERE version = p_version ORDER BY seq DESC LOOP
+    IF r.object_kind = 'index' THEN
+      IF NOT r.existed THEN
+        EXECUTE format('DROP INDEX IF EXISTS %I', r.object_name);
+      END IF;
+    ELSIF NOT r.existed THEN
+      EXECUTE format('ALTER TABLE %I DROP COLUMN %I', r.table_name, r.object_name);
+    ELSE
+      SELECT format_type(a.atttypid, a.atttypmod) INTO now_type
+        FROM pg_attribute a
+       WHERE a.attrelid = r.table_name::regclass AND a.attname = r.object_name AND NOT a.attisdropped;
+      IF now_type IS DISTINCT FROM r.data_type THEN
+        PERFORM set_config('TimeZone', r.time_zone, true);
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN %I TYPE %s', r.table_name, r.object_name, r.data_type);
+      END IF;
+      IF r.default_expr IS NULL THEN
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP DEFAULT', r.table_name, r.object_name);
+      ELSE
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET DEFAULT %s', r.table_name, r.object_name, r.default_expr);
+      END IF;
+      IF r.not_null THEN
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN %I SET NOT NULL', r.table_name, r.object_name);
+      ELSE
+        EXECUTE format('ALTER TABLE %I ALTER COLUMN %I DROP NOT NULL', r.table_name, r.object_name);
+      END IF;
+    END IF;
+  END LOOP;
+  DELETE FROM defifundr_schema_convergence WHERE version = p_version;
+END;
+$$;
+
+
+--
+-- Name: defifundr_validate_constraint(text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.defifundr_validate_constraint(p_table text, p_constraint text) RETURNS void
+    LANGUAGE plpgsql
+    AS $_$
+DECLARE
+  def text;
+  valid boolean;
+  n bigint;
+  ids text;
+BEGIN
+  SELECT pg_get_constraintdef(oid), convalidated INTO def, valid
+    FROM pg_constraint WHERE conrelid = p_table::regclass AND conname = p_constraint;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'table %: no constraint %', p_table, p_constraint;
+  END IF;
+  IF valid THEN
+    RETURN;
+  END IF;
+  -- def is 'CHECK (<expression>) NOT VALID'.
+  def := regexp_replace(def, '^CHECK \((.*)\)( NOT VALID)?$', '\1');
+  EXECUTE format('SELECT count(*), string_agg(id::text, '', '' ORDER BY id) FROM (SELECT id FROM %I WHERE NOT (%s) ORDER BY id LIMIT 1000) AS bad',
+                 p_table, def) INTO n, ids;
+  IF n > 0 THEN
+    RAISE EXCEPTION 'table %: % row(s) violate constraint % (ids: %); nothing was changed. Correct or delete those rows, then run migrate up again.',
+      p_table, CASE WHEN n >= 1000 THEN 'at least 1000' ELSE n::text END, p_constraint, ids
+      USING ERRCODE = 'check_violation', TABLE = p_table, CONSTRAINT = p_constraint;
+  END IF;
+  EXECUTE format('ALTER TABLE %I VALIDATE CONSTRAINT %I', p_table, p_constraint);
+END;
+$_$;
+
+
+--
 -- Name: like_escape(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -57,6 +215,46 @@ CREATE FUNCTION public.like_escape(pattern text) RETURNS text
 SET default_tablespace = '';
 
 SET default_table_access_method = heap;
+
+--
+-- Name: defifundr_schema_convergence; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.defifundr_schema_convergence (
+    version bigint NOT NULL,
+    seq integer NOT NULL,
+    table_name name NOT NULL,
+    object_kind text NOT NULL,
+    object_name name NOT NULL,
+    existed boolean NOT NULL,
+    data_type text,
+    not_null boolean,
+    default_expr text,
+    time_zone text,
+    CONSTRAINT defifundr_schema_convergence_object_kind_check CHECK ((object_kind = ANY (ARRAY['column'::text, 'index'::text])))
+);
+
+
+--
+-- Name: TABLE defifundr_schema_convergence; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.defifundr_schema_convergence IS 'What the shape-converging migrations changed, so that their Down restores this database''s own earlier shape.';
+
+
+--
+-- Name: defifundr_schema_convergence_seq_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.defifundr_schema_convergence ALTER COLUMN seq ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.defifundr_schema_convergence_seq_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 
 --
 -- Name: kyc; Type: TABLE; Schema: public; Owner: -
@@ -103,6 +301,21 @@ CREATE TABLE public.otp_verifications (
 
 
 --
+-- Name: security_events; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.security_events (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    event_type text NOT NULL,
+    ip_address text NOT NULL,
+    user_agent text,
+    metadata jsonb,
+    "timestamp" timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: sessions; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -120,7 +333,8 @@ CREATE TABLE public.sessions (
     is_blocked boolean DEFAULT false NOT NULL,
     expires_at timestamp with time zone NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    request_id uuid
+    request_id uuid,
+    last_used_at timestamp with time zone DEFAULT now()
 );
 
 
@@ -136,30 +350,22 @@ CREATE TABLE public.transactions (
     status character varying(50) NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    request_id uuid,
-    CONSTRAINT transactions_status_check CHECK (((status)::text = ANY ((ARRAY['created'::character varying, 'pending'::character varying, 'not_found'::character varying, 'failed'::character varying, 'confirmed'::character varying])::text[])))
+    request_id uuid
 );
-
-
---
--- Name: COLUMN transactions.tx_hash; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.transactions.tx_hash IS 'On-chain transaction hash, unique per transaction';
 
 
 --
 -- Name: COLUMN transactions.transaction_pin_hash; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.transactions.transaction_pin_hash IS 'Hash of the transaction PIN (secret)';
+COMMENT ON COLUMN public.transactions.transaction_pin_hash IS 'hashed transaction pin';
 
 
 --
 -- Name: COLUMN transactions.status; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.transactions.status IS 'Transaction status: created, pending, not_found, failed or confirmed';
+COMMENT ON COLUMN public.transactions.status IS 'created, pending, not_found, failed';
 
 
 --
@@ -188,6 +394,22 @@ CREATE TABLE public.user_device_tokens (
 
 
 --
+-- Name: user_wallets; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.user_wallets (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    user_id uuid NOT NULL,
+    address text NOT NULL,
+    type text NOT NULL,
+    chain text NOT NULL,
+    is_default boolean DEFAULT false NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
 -- Name: users; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -195,9 +417,9 @@ CREATE TABLE public.users (
     id uuid DEFAULT public.uuid_generate_v4() NOT NULL,
     email character varying(255) NOT NULL,
     password_hash character varying(255),
-    profile_picture character varying(255),
+    profile_picture character varying(255) DEFAULT ''::character varying,
     account_type character varying(50) NOT NULL,
-    gender character varying(50),
+    gender character varying(50) DEFAULT ''::character varying,
     personal_account_type character varying(50) NOT NULL,
     first_name character varying(255) NOT NULL,
     last_name character varying(255) NOT NULL,
@@ -208,8 +430,21 @@ CREATE TABLE public.users (
     employment_type character varying(255),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT users_account_type_check CHECK (((account_type)::text = ANY ((ARRAY['business'::character varying, 'personal'::character varying])::text[]))),
-    CONSTRAINT users_personal_account_type_check CHECK (((personal_account_type)::text = ANY ((ARRAY['contractor'::character varying, 'freelancer'::character varying, 'employee'::character varying])::text[])))
+    email_case_duplicate boolean DEFAULT false NOT NULL,
+    phone_number character varying(50) DEFAULT ''::character varying,
+    phone_number_verified boolean DEFAULT false,
+    phone_number_verified_at timestamp with time zone,
+    company_name character varying(255) DEFAULT ''::character varying,
+    company_address character varying(255) DEFAULT ''::character varying,
+    company_city character varying(255) DEFAULT ''::character varying,
+    company_postal_code character varying(255) DEFAULT ''::character varying,
+    company_country character varying(255) DEFAULT ''::character varying,
+    user_address character varying(255) DEFAULT ''::character varying,
+    user_city character varying(255) DEFAULT ''::character varying,
+    user_postal_code character varying(255) DEFAULT ''::character varying,
+    employee_type character varying(255) DEFAULT ''::character varying,
+    auth_provider character varying(255),
+    provider_id character varying(255) DEFAULT ''::character varying NOT NULL
 );
 
 
@@ -217,14 +452,57 @@ CREATE TABLE public.users (
 -- Name: COLUMN users.account_type; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.users.account_type IS 'Type of account: business or personal';
+COMMENT ON COLUMN public.users.account_type IS 'business, personal';
 
 
 --
 -- Name: COLUMN users.personal_account_type; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.users.personal_account_type IS 'Kind of personal account: contractor, freelancer or employee';
+COMMENT ON COLUMN public.users.personal_account_type IS 'contractor, freelancer, employee';
+
+
+--
+-- Name: COLUMN users.email_case_duplicate; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.users.email_case_duplicate IS 'true: an older row has the same e-mail but for case (written before uniqueness was case-insensitive); exempt from users_email_lower_key';
+
+
+--
+-- Name: waitlist; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.waitlist (
+    id uuid DEFAULT public.uuid_generate_v4() NOT NULL,
+    email character varying(255) NOT NULL,
+    full_name character varying(255),
+    referral_code character varying(20) NOT NULL,
+    referral_source character varying(100),
+    status character varying(20) DEFAULT 'waiting'::character varying NOT NULL,
+    signup_date timestamp with time zone DEFAULT now() NOT NULL,
+    invited_date timestamp with time zone,
+    registered_date timestamp with time zone,
+    metadata jsonb,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+
+--
+-- Name: defifundr_schema_convergence defifundr_schema_convergence_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.defifundr_schema_convergence
+    ADD CONSTRAINT defifundr_schema_convergence_pkey PRIMARY KEY (version, seq);
+
+
+--
+-- Name: defifundr_schema_convergence defifundr_schema_convergence_version_object_kind_table_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.defifundr_schema_convergence
+    ADD CONSTRAINT defifundr_schema_convergence_version_object_kind_table_name_key UNIQUE (version, object_kind, table_name, object_name);
 
 
 --
@@ -241,6 +519,14 @@ ALTER TABLE ONLY public.kyc
 
 ALTER TABLE ONLY public.otp_verifications
     ADD CONSTRAINT otp_verifications_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: security_events security_events_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.security_events
+    ADD CONSTRAINT security_events_pkey PRIMARY KEY (id);
 
 
 --
@@ -284,11 +570,51 @@ ALTER TABLE ONLY public.user_device_tokens
 
 
 --
+-- Name: user_wallets user_wallets_address_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.user_wallets
+    ADD CONSTRAINT user_wallets_address_key UNIQUE (address);
+
+
+--
+-- Name: user_wallets user_wallets_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.user_wallets
+    ADD CONSTRAINT user_wallets_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.users
     ADD CONSTRAINT users_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: waitlist waitlist_email_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.waitlist
+    ADD CONSTRAINT waitlist_email_key UNIQUE (email);
+
+
+--
+-- Name: waitlist waitlist_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.waitlist
+    ADD CONSTRAINT waitlist_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: waitlist waitlist_referral_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.waitlist
+    ADD CONSTRAINT waitlist_referral_code_key UNIQUE (referral_code);
 
 
 --
@@ -303,6 +629,55 @@ CREATE INDEX idx_otp_verifications_contact_method ON public.otp_verifications US
 --
 
 CREATE INDEX idx_otp_verifications_purpose ON public.otp_verifications USING btree (purpose);
+
+
+--
+-- Name: idx_security_events_type_time; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_security_events_type_time ON public.security_events USING btree (event_type, "timestamp");
+
+
+--
+-- Name: idx_security_events_user_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_security_events_user_id ON public.security_events USING btree (user_id);
+
+
+--
+-- Name: idx_sessions_expires_at; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_sessions_expires_at ON public.sessions USING btree (expires_at);
+
+
+--
+-- Name: idx_sessions_refresh_token; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_sessions_refresh_token ON public.sessions USING btree (refresh_token);
+
+
+--
+-- Name: idx_waitlist_referral_code; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX idx_waitlist_referral_code ON public.waitlist USING btree (referral_code);
+
+
+--
+-- Name: idx_waitlist_signup_date; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_waitlist_signup_date ON public.waitlist USING btree (signup_date);
+
+
+--
+-- Name: idx_waitlist_status; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX idx_waitlist_status ON public.waitlist USING btree (status);
 
 
 --
@@ -432,10 +807,38 @@ CREATE INDEX users_created_at_id_idx ON public.users USING btree (created_at, id
 
 
 --
+-- Name: users_email_case_duplicate_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_email_case_duplicate_idx ON public.users USING btree (lower((email)::text)) WHERE email_case_duplicate;
+
+
+--
 -- Name: users_email_lower_key; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX users_email_lower_key ON public.users USING btree (lower((email)::text));
+CREATE UNIQUE INDEX users_email_lower_key ON public.users USING btree (lower((email)::text)) WHERE (NOT email_case_duplicate);
+
+
+--
+-- Name: transactions transactions_status_check; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER transactions_status_check BEFORE INSERT OR UPDATE OF status ON public.transactions FOR EACH ROW EXECUTE FUNCTION public.defifundr_check_value_set('status', 'transactions_status_check', 'created', 'pending', 'not_found', 'failed', 'confirmed');
+
+
+--
+-- Name: users users_account_type_check; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_account_type_check BEFORE INSERT OR UPDATE OF account_type ON public.users FOR EACH ROW EXECUTE FUNCTION public.defifundr_check_value_set('account_type', 'users_account_type_check', 'business', 'personal');
+
+
+--
+-- Name: users users_personal_account_type_check; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER users_personal_account_type_check BEFORE INSERT OR UPDATE OF personal_account_type ON public.users FOR EACH ROW EXECUTE FUNCTION public.defifundr_check_value_set('personal_account_type', 'users_personal_account_type_check', 'contractor', 'freelancer', 'employee', 'user', '');
 
 
 --
