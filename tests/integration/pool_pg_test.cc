@@ -1,5 +1,7 @@
 // The pool, the connection and the transaction type against a real server.
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -198,6 +200,63 @@ TEST_F(PoolTest, SerializationFailureIsRetriedThenAborted) {
       /*max_attempts=*/3);
   EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
   EXPECT_EQ(attempts, 3);
+}
+
+// ExecStatement: a statement the server lost is prepared again; inside a
+// transaction the transaction is re-run, and when it keeps losing it, the
+// retries end in ABORTED.
+TEST_F(PoolTest, LostStatementIsPreparedAgainOrItsTransactionRetried) {
+  auto pool = MakePool(1);
+  constexpr char kSql[] = "SELECT $1::int + 1 AS n";
+  const std::vector<db::pg::Param> params = {std::string("41")};
+  {
+    auto conn = pool->Acquire(absl::InfiniteFuture());
+    ASSERT_TRUE(conn.ok());
+    ASSERT_TRUE((*conn)->ExecStatement("AddOne", kSql, params).ok());
+    ASSERT_TRUE((*conn)->Exec("DEALLOCATE ALL").ok());
+    auto again = (*conn)->ExecStatement("AddOne", kSql, params);
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_EQ(again->row(0).Get<int32_t>(0).value_or(0), 42);
+  }
+  int attempts = 0;
+  absl::Status once = db::pg::RunInTransaction(
+      *pool, db::pg::IsolationLevel::kReadCommitted, {},
+      [&](db::pg::Connection& conn) {
+        if (++attempts == 1) {
+          if (auto d = conn.Exec("DEALLOCATE ALL"); !d.ok()) return d.status();
+        }
+        return conn.ExecStatement("AddOne", kSql, params).status();
+      });
+  EXPECT_TRUE(once.ok()) << once;
+  EXPECT_EQ(attempts, 2);
+  attempts = 0;
+  absl::Status always = db::pg::RunInTransaction(
+      *pool, db::pg::IsolationLevel::kReadCommitted, {},
+      [&](db::pg::Connection& conn) {
+        ++attempts;
+        // Prepared (first use), then dropped behind its back, every time.
+        if (auto r = conn.ExecStatement("AddOne", kSql, params); !r.ok()) {
+          return r.status();
+        }
+        if (auto d = conn.Exec("DEALLOCATE ALL"); !d.ok()) return d.status();
+        return conn.ExecStatement("AddOne", kSql, params).status();
+      },
+      /*max_attempts=*/3);
+  EXPECT_EQ(always.code(), absl::StatusCode::kAborted) << always;
+  EXPECT_EQ(attempts, 3);
+  EXPECT_EQ(pool->GetStats().discarded, 0);
+}
+
+TEST(StatementCacheTest, ParsesItsTwoNames) {
+  EXPECT_EQ(db::pg::ParseStatementCache("prepared").value(),
+            db::pg::StatementCache::kPrepared);
+  EXPECT_EQ(db::pg::ParseStatementCache("none").value(),
+            db::pg::StatementCache::kNone);
+  for (const char* bad : {"", "Prepared", "unnamed", "none "}) {
+    EXPECT_EQ(db::pg::ParseStatementCache(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
 }
 
 }  // namespace
