@@ -45,13 +45,28 @@ SELECT pg_advisory_unlock(@lock_id::bigint);
 -- errors as notices (the migrations report kept rows as WARNINGs; IF EXISTS
 -- chatter is a NOTICE), and the time zone in
 -- which `timestamp without time zone` values are read when converted to
--- timestamptz (defifundr.legacy_timezone; a zone PostgreSQL does not know
--- fails here, 22023).
+-- timestamptz (defifundr.legacy_timezone; checked by LegacyTimeZoneKnown).
+-- Reset by ResetSession when the command ends. (A session the migrator
+-- needs anyway, for its advisory lock: never run it through a
+-- transaction-mode pooler.)
 SELECT set_config('lock_timeout', @lock_timeout_ms::text, false) AS lock_timeout,
        set_config('statement_timeout', '0', false) AS statement_timeout,
        set_config('client_min_messages', 'warning', false) AS client_min_messages,
-       set_config('defifundr.legacy_timezone', @legacy_timezone::text, false) AS legacy_timezone,
-       now() AT TIME ZONE @legacy_timezone::text AS checked;
+       set_config('defifundr.legacy_timezone', @legacy_timezone::text, false) AS legacy_timezone;
+
+-- name: LegacyTimeZoneKnown :one
+-- Whether the legacy time zone is an IANA name PostgreSQL knows (not a POSIX
+-- form such as UTC+1, whose offset PostgreSQL reads with the opposite sign).
+SELECT EXISTS (
+    SELECT 1 FROM pg_timezone_names WHERE name = @legacy_timezone::text
+) AS known;
+
+-- name: ResetSession :exec
+-- Undoes ConfigureSession: each setting back to the session's default.
+SELECT set_config(name, reset_val, false) FROM pg_settings
+WHERE name IN ('lock_timeout', 'statement_timeout', 'client_min_messages')
+UNION ALL
+SELECT set_config('defifundr.legacy_timezone', '', false);
 
 -- name: InvalidIndexExists :one
 -- Whether `index_name` is an index left invalid by a failed CREATE INDEX

@@ -97,7 +97,16 @@ absl::Status Migrator::Lock() {
   }
 }
 
-void Migrator::Unlock() { AdvisoryUnlock(kMigrationLockId); }
+void Migrator::Unlock() {
+  // The session settings of Configure() go with the lock: the connection
+  // may be used for other things afterwards.
+  if (configured_) {
+    Run("ResetSession").status().IgnoreError();
+    conn_.SetNoticeHandler(nullptr);
+    configured_ = false;
+  }
+  AdvisoryUnlock(kMigrationLockId);
+}
 
 absl::Status Migrator::EnsureVersionTable() {
   auto exists = [&]() -> absl::StatusOr<bool> {
@@ -161,13 +170,20 @@ absl::Status Migrator::Configure() {
                  absl::StrCat(std::max<int64_t>(
                      1, absl::ToInt64Milliseconds(options_.ddl_lock_timeout)))},
                 {"legacy_timezone", options_.legacy_timezone}});
-  if (!r.ok()) {
-    return absl::Status(
-        r.status().code(),
-        absl::StrCat("legacy time zone \"", options_.legacy_timezone,
-                     "\": ", r.status().message()));
-  }
+  if (!r.ok()) return r.status();
   configured_ = true;
+  auto zone = Run("LegacyTimeZoneKnown",
+                  {{"legacy_timezone", options_.legacy_timezone}});
+  if (!zone.ok()) return zone.status();
+  auto row = zone->SingleRow();
+  if (!row.ok()) return row.status();
+  if (!row->Get<bool>(0).value_or(false)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "legacy time zone \"", options_.legacy_timezone,
+        "\": not an IANA time zone name (e.g. UTC, Africa/Lagos); POSIX forms "
+        "such as UTC+1 are refused, since PostgreSQL reads their offset with "
+        "the opposite sign"));
+  }
   return absl::OkStatus();
 }
 

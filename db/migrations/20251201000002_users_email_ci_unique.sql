@@ -24,15 +24,16 @@ BEGIN
   WITH ranked AS (
     SELECT id, row_number() OVER (PARTITION BY lower(email) ORDER BY created_at, id) AS rn
     FROM users
-  ), marked AS (
-    UPDATE users u SET email_case_duplicate = true
-    FROM ranked r
-    WHERE u.id = r.id AND r.rn > 1 AND NOT u.email_case_duplicate
-    RETURNING u.id
   )
-  SELECT count(*), string_agg(id::text, ', ' ORDER BY id) INTO n, ids FROM marked;
+  UPDATE users u SET email_case_duplicate = true
+  FROM ranked r
+  WHERE u.id = r.id AND r.rn > 1 AND NOT u.email_case_duplicate;
+  GET DIAGNOSTICS n = ROW_COUNT;
   IF n > 0 THEN
-    RAISE WARNING 'users: % row(s) share an e-mail but for case with an older row; marked email_case_duplicate (ids: %)', n, ids;
+    SELECT string_agg(id::text, ', ') INTO ids
+      FROM (SELECT id FROM users WHERE email_case_duplicate ORDER BY id LIMIT 100) AS first;
+    RAISE WARNING 'users: % row(s) share an e-mail but for case with an older row; marked email_case_duplicate (ids: %)', n,
+      ids || CASE WHEN n > 100 THEN ', ... (all: SELECT id FROM users WHERE email_case_duplicate)' ELSE '' END;
   END IF;
 END;
 $$;

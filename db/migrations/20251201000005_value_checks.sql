@@ -57,18 +57,27 @@ DECLARE
   r record;
 BEGIN
   FOR r IN
-    SELECT 'users.account_type' AS col, count(*) AS n, string_agg(id::text, ', ' ORDER BY id) AS ids
-      FROM users WHERE account_type NOT IN ('business', 'personal')
+    SELECT 'users.account_type' AS col, 'users' AS tbl,
+           $q$account_type NOT IN ('business', 'personal')$q$ AS cond
     UNION ALL
-    SELECT 'users.personal_account_type', count(*), string_agg(id::text, ', ' ORDER BY id)
-      FROM users WHERE personal_account_type NOT IN ('contractor', 'freelancer', 'employee', 'user', '')
+    SELECT 'users.personal_account_type', 'users',
+           $q$personal_account_type NOT IN ('contractor', 'freelancer', 'employee', 'user', '')$q$
     UNION ALL
-    SELECT 'transactions.status', count(*), string_agg(id::text, ', ' ORDER BY id)
-      FROM transactions WHERE status NOT IN ('created', 'pending', 'not_found', 'failed', 'confirmed')
+    SELECT 'transactions.status', 'transactions',
+           $q$status NOT IN ('created', 'pending', 'not_found', 'failed', 'confirmed')$q$
   LOOP
-    IF r.n > 0 THEN
-      RAISE WARNING '%: % row(s) hold a value outside the set; kept, and served as _UNSPECIFIED plus the stored text (ids: %)', r.col, r.n, r.ids;
-    END IF;
+    DECLARE
+      n bigint;
+      ids text;
+    BEGIN
+      EXECUTE format('SELECT (SELECT count(*) FROM %1$I WHERE %2$s), (SELECT string_agg(id::text, '', '') '
+                     'FROM (SELECT id FROM %1$I WHERE %2$s ORDER BY id LIMIT 100) AS t)', r.tbl, r.cond)
+        INTO n, ids;
+      IF n > 0 THEN
+        RAISE WARNING '%: % row(s) hold a value outside the set; kept, and served as _UNSPECIFIED plus the stored text (ids: %)',
+          r.col, n, ids || CASE WHEN n > 100 THEN format(', ... (all: SELECT id FROM %I WHERE %s)', r.tbl, r.cond) ELSE '' END;
+      END IF;
+    END;
   END LOOP;
 END;
 $$;

@@ -106,7 +106,42 @@ RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
   r record;
   now_type text;
+  max_len int;
+  n bigint;
+  ids text;
+  problems text[] := '{}';
 BEGIN
+  -- First every row that the earlier definitions cannot hold (written since
+  -- Up: longer strings, NULLs), all reported at once, before any change.
+  FOR r IN SELECT * FROM defifundr_schema_convergence
+           WHERE version = p_version AND object_kind = 'column' AND existed LOOP
+    max_len := substring(r.data_type FROM '^character varying\((\d+)\)$')::int;
+    IF max_len IS NOT NULL THEN
+      EXECUTE format('SELECT (SELECT count(*) FROM %1$I WHERE %2$s), (SELECT string_agg(id::text, '', '') '
+                     'FROM (SELECT id FROM %1$I WHERE %2$s ORDER BY id LIMIT 20) AS t)',
+                     r.table_name, format('length(%I) > %s', r.object_name, max_len))
+        INTO n, ids;
+      IF n > 0 THEN
+        problems := problems || format('%s.%s: %s row(s) longer than %s characters (ids: %s)',
+                                       r.table_name, r.object_name, n, max_len, ids);
+      END IF;
+    END IF;
+    IF r.not_null THEN
+      EXECUTE format('SELECT (SELECT count(*) FROM %1$I WHERE %2$s), (SELECT string_agg(id::text, '', '') '
+                     'FROM (SELECT id FROM %1$I WHERE %2$s ORDER BY id LIMIT 20) AS t)',
+                     r.table_name, format('%I IS NULL', r.object_name))
+        INTO n, ids;
+      IF n > 0 THEN
+        problems := problems || format('%s.%s: %s row(s) NULL, which the earlier NOT NULL refuses (ids: %s)',
+                                       r.table_name, r.object_name, n, ids);
+      END IF;
+    END IF;
+  END LOOP;
+  IF cardinality(problems) > 0 THEN
+    RAISE EXCEPTION 'cannot restore the earlier column definitions; nothing was changed: %. Shorten or fill those rows (at most 20 ids are listed per column), then run the down again.',
+      array_to_string(problems, '; ')
+      USING ERRCODE = 'check_violation';
+  END IF;
   FOR r IN SELECT * FROM defifundr_schema_convergence WHERE version = p_version ORDER BY seq DESC LOOP
     IF r.object_kind = 'index' THEN
       IF NOT r.existed THEN

@@ -216,6 +216,29 @@ TEST(MigrateTest, UnknownLegacyTimeZoneFailsBeforeAnyChange) {
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
   EXPECT_THAT(s.message(), HasSubstr("Mars/Olympus_Mons"));
   EXPECT_EQ(*m.Version(), 0);
+  // POSIX forms, whose sign PostgreSQL inverts, are refused too.
+  options.legacy_timezone = "UTC+1";
+  db::migrate::Migrator posix(*conn, Builtin(), options);
+  EXPECT_EQ(posix.Up().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*posix.Version(), 0);
+}
+
+// The migrator's session settings do not outlive its command.
+TEST(MigrateTest, SessionSettingsAreResetAfterTheCommand) {
+  auto db = testing::TestDatabase::Create(/*migrated=*/false);
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto conn = (*db)->Connect();
+  const auto setting = [&](const char* name) {
+    auto r = conn->Exec(absl::StrCat("SELECT current_setting('", name, "', true)"));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() && r->rows() == 1 ? std::string(r->row(0).Text(0)) : "?";
+  };
+  const std::string lock_timeout = setting("lock_timeout");
+  db::migrate::Migrator m(*conn, Builtin());
+  ASSERT_TRUE(m.Up().ok());
+  EXPECT_EQ(setting("lock_timeout"), lock_timeout);
+  EXPECT_EQ(setting("client_min_messages"), "notice");
+  EXPECT_EQ(setting("defifundr.legacy_timezone"), "");
 }
 
 // DefiFundr's `timestamp` columns hold wall-clock times; the legacy time

@@ -584,30 +584,77 @@ TEST(TakeoverSchemaTest, RowsBreakingAConstraintStopItsMigrationNamingThem) {
   db->Exec(
       "UPDATE otp_verifications SET attempts_made = -1 WHERE id IN "
       "('dddddddd-0000-4000-8000-000000000001', "
-      "'dddddddd-0000-4000-8000-000000000002')");
+      "'dddddddd-0000-4000-8000-000000000002');"
+      "UPDATE otp_verifications SET max_attempts = 0, attempts_made = 0 "
+      "WHERE id = 'dddddddd-0000-4000-8000-000000000001'");
   auto conn = db->Connect();
   db::migrate::Migrator migrator(*conn, Builtin());
   const absl::Status up = migrator.Up();
   EXPECT_EQ(up.code(), absl::StatusCode::kInvalidArgument) << up;
   EXPECT_THAT(up.message(), HasSubstr("20251201000011_validate_counters.sql"));
-  EXPECT_THAT(up.message(), HasSubstr("table otp_verifications: 2 row(s) "
-                                      "violate constraint "
-                                      "otp_verifications_attempts_made_check"));
-  EXPECT_THAT(up.message(), HasSubstr("dddddddd-0000-4000-8000-000000000001, "
-                                      "dddddddd-0000-4000-8000-000000000002"));
+  // Every broken constraint at once.
+  EXPECT_THAT(up.message(),
+              HasSubstr("table otp_verifications: 1 row(s) violate constraint "
+                        "otp_verifications_attempts_made_check (ids: "
+                        "dddddddd-0000-4000-8000-000000000002)"));
+  EXPECT_THAT(up.message(),
+              HasSubstr("table otp_verifications: 1 row(s) violate constraint "
+                        "otp_verifications_max_attempts_check (ids: "
+                        "dddddddd-0000-4000-8000-000000000001)"));
   EXPECT_THAT(up.message(), ::testing::Not(HasSubstr("482913")));
   // The migrations before it stay applied; it left nothing behind.
   EXPECT_EQ(*migrator.Version(), 20251201000010);
   EXPECT_EQ(db->Scalar("SELECT count(*) FROM pg_proc WHERE proname = "
-                       "'defifundr_validate_constraint'"),
+                       "'defifundr_validate_constraints'"),
             "0");
   // Once the rows are corrected, up completes.
   db->Exec(
-      "UPDATE otp_verifications SET attempts_made = 0 WHERE attempts_made < 0");
+      "UPDATE otp_verifications SET attempts_made = 0, max_attempts = 3 "
+      "WHERE attempts_made < 0 OR max_attempts = 0");
   ASSERT_TRUE(migrator.Up().ok());
   EXPECT_EQ(db->Scalar("SELECT bool_and(convalidated) FROM pg_constraint WHERE "
                        "conname LIKE 'otp_verifications_%_check'"),
             "t");
+}
+
+// The convergence's Down cannot put back a narrower or NOT NULL column over
+// rows written since: it names every such column with its rows' ids, before
+// changing anything.
+TEST(TakeoverSchemaTest, DownRefusesRowsTheEarlierShapeCannotHold) {
+  auto db = DefiFundrDatabase(Shape::kLater);
+  ASSERT_NE(db, nullptr);
+  auto conn = db->Connect();
+  db::migrate::Migrator migrator(*conn, Builtin());
+  ASSERT_TRUE(migrator.Up().ok());
+  // As our service may write them: a long login type, no last_used_at.
+  db->Exec(absl::StrCat(
+      "INSERT INTO sessions (id, user_id, refresh_token, user_agent, "
+      "user_login_type, client_ip, expires_at, last_used_at) VALUES "
+      "('bbbbbbbb-0000-4000-8000-0000000000f1', "
+      "'aaaaaaaa-0000-4000-8000-000000000001', 't', '', '",
+      std::string(150, 'x'), "', '', now(), NULL)"));
+  const absl::Status down = migrator.DownTo(20250502134956);
+  EXPECT_EQ(down.code(), absl::StatusCode::kInvalidArgument) << down;
+  EXPECT_THAT(down.message(),
+              HasSubstr("sessions.user_login_type: 1 row(s) longer than 100 "
+                        "characters (ids: bbbbbbbb-0000-4000-8000-0000000000f1)"));
+  EXPECT_THAT(down.message(),
+              HasSubstr("sessions.last_used_at: 1 row(s) NULL"));
+  EXPECT_THAT(down.message(), HasSubstr("nothing was changed"));
+  EXPECT_EQ(*migrator.Version(), 20251201000009);
+  EXPECT_EQ(db->Scalar("SELECT data_type FROM information_schema.columns "
+                       "WHERE table_name = 'sessions' AND column_name = "
+                       "'user_login_type'"),
+            "character varying");
+  db->Exec(
+      "UPDATE sessions SET user_login_type = 'email', last_used_at = "
+      "created_at WHERE id = 'bbbbbbbb-0000-4000-8000-0000000000f1'");
+  const absl::Status again = migrator.DownTo(20250502134956);
+  ASSERT_TRUE(again.ok()) << again;
+  EXPECT_EQ(db->Scalar("SELECT data_type FROM information_schema.columns "
+                       "WHERE table_name = 'sessions' AND column_name = "
+                       "'last_used_at'"),
+            "timestamp without time zone");
 }
 
 INSTANTIATE_TEST_SUITE_P(BothShapes, TakeoverTest,
