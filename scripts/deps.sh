@@ -8,6 +8,9 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libpq-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # Prometheus metrics (its pull library serves HTTP with civetweb), and the
+  # Prometheus text parser the metrics test checks the output with.
+  prometheus-cpp-dev python3-prometheus-client
   postgresql-15 postgresql-client-15
   # The tests behind a transaction-mode pooler.
   pgbouncer

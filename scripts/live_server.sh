@@ -37,7 +37,7 @@ live_server_start() {
     DATABASE_URL="$url" "$bin" seed --seed_users="$seed" >/dev/null
   fi
   LIVE_LOG="$(mktemp)"
-  DATABASE_URL="$url" GRPC_LISTEN=127.0.0.1:0 "$bin" serve >"$LIVE_LOG" 2>&1 &
+  DATABASE_URL="$url" GRPC_LISTEN=127.0.0.1:0 METRICS_LISTEN=127.0.0.1:0 "$bin" serve >"$LIVE_LOG" 2>&1 &
   LIVE_PID=$!
   for _ in $(seq 1 300); do
     port="$(grep -o 'port=[0-9]*' "$LIVE_LOG" | head -1 | cut -d= -f2 || true)"

@@ -9,6 +9,7 @@ scripts/build.sh
 scripts/pg.sh start
 export DATABASE_URL="${DATABASE_URL:-$(scripts/pg.sh url)}"
 export GRPC_LISTEN="${GRPC_LISTEN:-127.0.0.1:50051}"
+export METRICS_LISTEN="${METRICS_LISTEN:-127.0.0.1:9464}"
 build/server/defifundr-data migrate up
 build/server/defifundr-data seed
 cat <<MSG

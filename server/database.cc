@@ -52,11 +52,25 @@ absl::StatusOr<db::pg::Result> Database::Exec(
   if (st == nullptr) {
     return absl::InternalError(absl::StrCat("unknown query ", statement));
   }
-  return conn.ExecStatement(
-      st->name, st->sql, params, options,
-      [this](db::pg::Connection& c, absl::string_view name) {
-        return CheckReprepared(c, name);
-      });
+  const absl::Time start = absl::Now();
+  auto result =
+      conn.ExecStatement(st->name, st->sql, params, options,
+                         [this](db::pg::Connection& c, absl::string_view name) {
+                           return CheckReprepared(c, name);
+                         });
+  if (statement_observer_) {
+    statement_observer_(st->name, absl::Now() - start, result.status());
+  }
+  return result;
+}
+
+absl::StatusOr<int64_t> Database::SchemaVersion(
+    const db::pg::CallOptions& options) {
+  auto r = Run(options, "SchemaVersion", {});
+  if (!r.ok()) return r.status();
+  auto row = r->SingleRow();
+  if (!row.ok()) return row.status();
+  return row->Get<int64_t>(0);
 }
 
 absl::Status Database::CheckReprepared(db::pg::Connection& conn,

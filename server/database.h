@@ -9,6 +9,7 @@
 #include <grpcpp/server_context.h>
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -96,6 +97,17 @@ class Database {
   /// Errors are those of Pool::Acquire and the describe.
   absl::Status RecheckMismatched(const db::pg::CallOptions& options);
 
+  /// The newest migration version applied (query SchemaVersion).
+  absl::StatusOr<int64_t> SchemaVersion(const db::pg::CallOptions& options);
+
+  /// Called after every statement with its query name, duration and
+  /// outcome (metrics). Set before serving; must be thread-safe.
+  using StatementObserver = std::function<void(
+      absl::string_view statement, absl::Duration, const absl::Status&)>;
+  void SetStatementObserver(StatementObserver observer) {
+    statement_observer_ = std::move(observer);
+  }
+
   db::pg::Pool& pool() { return pool_; }
   const Schema& schema() const { return schema_; }
 
@@ -123,6 +135,7 @@ class Database {
   const db::QueryCatalog& catalog_;
   const Schema& schema_;
   absl::flat_hash_map<std::string, Binding> bindings_;
+  StatementObserver statement_observer_;
   mutable absl::Mutex mu_;
   absl::flat_hash_set<std::string> mismatched_ ABSL_GUARDED_BY(mu_);
 };

@@ -70,6 +70,9 @@ ABSL_FLAG(std::string, log_format, Env("LOG_FORMAT", "text"),
 ABSL_FLAG(std::string, page_token_key, Env("PAGE_TOKEN_KEY", ""),
           "secret key that signs page tokens; give all replicas the same "
           "[env PAGE_TOKEN_KEY]");
+ABSL_FLAG(std::string, metrics_listen, Env("METRICS_LISTEN", "0.0.0.0:9464"),
+          "host:port of the Prometheus /metrics endpoint; port 0 picks a free "
+          "port; empty turns metrics off [env METRICS_LISTEN]");
 ABSL_FLAG(std::string, tls_cert_file, Env("TLS_CERT_FILE", ""),
           "PEM server certificate; with --tls_key_file enables TLS "
           "[env TLS_CERT_FILE]");
@@ -310,6 +313,7 @@ server::ServerConfig Config() {
   config.statement_cache = *cache;
   config.handler.max_rpc_timeout =
       absl::Seconds(std::max(1, absl::GetFlag(FLAGS_max_rpc_timeout_seconds)));
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   return config;
@@ -318,6 +322,7 @@ server::ServerConfig Config() {
 int Vet() {
   server::ServerConfig config = Config();
   config.listen = "127.0.0.1:0";
+  config.metrics_listen = "";
   config.startup_timeout = absl::Seconds(5);
   auto server = server::DataServer::Start(config);
   if (!server.ok()) return Fail(server.status());

@@ -24,6 +24,10 @@
 namespace defifundr::server {
 namespace {
 
+// Set by the build (server/CMakeLists.txt).
+constexpr char kVersion[] = DEFIFUNDR_VERSION;
+constexpr char kCommit[] = DEFIFUNDR_COMMIT;
+
 constexpr absl::string_view kTables[] = {
     "users",       "sessions", "kyc", "user_device_tokens", "otp_verifications",
     "transactions"};
@@ -60,12 +64,16 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
     const ServerConfig& config) {
   std::unique_ptr<DataServer> s(new DataServer());
   s->health_interval_ = config.health_interval;
+  s->metrics_ = std::make_unique<Metrics>(kVersion, kCommit);
   const db::QueryCatalog& catalog = db::QueryCatalog::Builtin();
 
   db::pg::PoolOptions pool_options;
   pool_options.conninfo = config.database_url;
   pool_options.max_size = config.pool_size;
   pool_options.statement_cache = config.statement_cache;
+  pool_options.on_acquire = [metrics = s->metrics_.get()](absl::Duration d) {
+    metrics->PoolAcquired(d);
+  };
   if (config.statement_cache == db::pg::StatementCache::kPrepared) {
     pool_options.on_connect = [&catalog](db::pg::Connection& conn,
                                          absl::Time deadline) {
@@ -99,6 +107,12 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   conn = absl::UnavailableError("released");  // Back to the pool.
 
   s->db_ = std::make_unique<Database>(*s->pool_, catalog, *s->schema_);
+  s->db_->SetStatementObserver(
+      [metrics = s->metrics_.get()](absl::string_view statement,
+                                    absl::Duration elapsed,
+                                    const absl::Status& status) {
+        metrics->StatementRan(statement, elapsed, status);
+      });
   std::vector<Binding> bindings;
   auto add = [&](absl::string_view name, auto service) {
     std::vector<std::string> statements;
@@ -139,12 +153,29 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
+  interceptors.push_back(MakeMetricsInterceptorFactory(s->metrics_.get()));
   interceptors.push_back(MakeAccessLogInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config.listen));
+  }
+  if (!config.metrics_listen.empty()) {
+    ScrapeSources sources;
+    sources.pool = s->pool_.get();
+    sources.health = [raw = s.get()] {
+      absl::MutexLock lock(&raw->health_mu_);
+      return raw->health_;
+    };
+    sources.schema_version = [raw = s.get()] {
+      return raw->schema_version_.load();
+    };
+    if (absl::Status m = s->metrics_->Serve(config.metrics_listen, sources);
+        !m.ok()) {
+      s->server_->Shutdown();
+      return m;
+    }
   }
   // Readiness ("" and each data service) is NOT_SERVING until the first
   // successful database check; liveness is SERVING while the process runs.
@@ -154,7 +185,8 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   s->health_thread_ = std::thread([raw = s.get()] { raw->HealthLoop(); });
   log::Info("serving", {{"listen", config.listen},
                         {"port", absl::StrCat(s->port_)},
-                        {"pool_size", absl::StrCat(config.pool_size)}});
+                        {"pool_size", absl::StrCat(config.pool_size)},
+                        {"metrics_port", absl::StrCat(s->metrics_port())}});
   return s;
 }
 
@@ -165,7 +197,10 @@ void DataServer::HealthLoop() {
     db::pg::CallOptions options;
     options.deadline = absl::Now() + absl::Seconds(2);
     const absl::Status s = db_->Ping(options);
-    if (s.ok()) db_->RecheckMismatched(options).IgnoreError();
+    if (s.ok()) {
+      db_->RecheckMismatched(options).IgnoreError();
+      if (auto v = db_->SchemaVersion(options); v.ok()) schema_version_ = *v;
+    }
     if (s.ok() != serving || first) {
       serving = s.ok();
       first = false;
@@ -183,6 +218,7 @@ void DataServer::HealthLoop() {
 void DataServer::SetReadiness(bool serving) {
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus("", serving);
+  std::map<std::string, bool> reported = {{"", serving}};
   const absl::flat_hash_set<std::string> mismatched =
       db_ != nullptr ? db_->MismatchedStatements()
                      : absl::flat_hash_set<std::string>();
@@ -191,7 +227,10 @@ void DataServer::SetReadiness(bool serving) {
     for (const std::string& st : statements)
       fits = fits && !mismatched.contains(st);
     health->SetServingStatus(name, serving && fits);
+    reported[name] = serving && fits;
   }
+  absl::MutexLock lock(&health_mu_);
+  health_ = std::move(reported);
 }
 
 void DataServer::Shutdown(absl::Duration grace) {

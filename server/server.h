@@ -5,6 +5,8 @@
 
 #include <grpcpp/server.h>
 
+#include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,6 +17,7 @@
 #include "absl/time/time.h"
 #include "db/pg/pool.h"
 #include "server/database.h"
+#include "server/metrics.h"
 #include "server/table.h"
 
 namespace defifundr::server {
@@ -41,6 +44,9 @@ struct ServerConfig {
   /// pooler) or kNone (unnamed statements, for a transaction-mode pooler
   /// such as PgBouncer's pool_mode=transaction).
   db::pg::StatementCache statement_cache = db::pg::StatementCache::kPrepared;
+  /// host:port of the Prometheus `/metrics` endpoint (METRICS_LISTEN); port
+  /// 0 picks a free port; empty serves no metrics.
+  std::string metrics_listen = "0.0.0.0:9464";
   /// PEM files for TLS (both or neither); plaintext when empty.
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -67,6 +73,10 @@ class DataServer {
   void Wait();
 
   db::pg::Pool& pool() { return *pool_; }
+  /// The port `/metrics` is served on; 0 when metrics are off.
+  int metrics_port() const {
+    return metrics_ != nullptr ? metrics_->port() : 0;
+  }
 
  private:
   DataServer() = default;
@@ -75,6 +85,7 @@ class DataServer {
   // a service, none of its queries was found not to fit the schema.
   void SetReadiness(bool serving);
 
+  std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<db::pg::Pool> pool_;
   std::unique_ptr<Schema> schema_;
   std::unique_ptr<Database> db_;
@@ -85,6 +96,11 @@ class DataServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Duration health_interval_;
+  // What the health service last reported, per service ("" included), and
+  // the schema version last read: for the metrics.
+  mutable absl::Mutex health_mu_;
+  std::map<std::string, bool> health_ ABSL_GUARDED_BY(health_mu_);
+  std::atomic<int64_t> schema_version_{0};
   std::thread health_thread_;
   absl::Notification stopping_;
   absl::Notification stopped_;

@@ -37,6 +37,13 @@ void Pool::Close() {
 }
 
 absl::StatusOr<PooledConnection> Pool::Acquire(absl::Time deadline) {
+  const absl::Time start = absl::Now();
+  auto result = AcquireImpl(deadline);
+  if (options_.on_acquire) options_.on_acquire(absl::Now() - start);
+  return result;
+}
+
+absl::StatusOr<PooledConnection> Pool::AcquireImpl(absl::Time deadline) {
   while (true) {
     std::unique_ptr<Connection> conn;
     bool open_new = false;
@@ -45,7 +52,11 @@ absl::StatusOr<PooledConnection> Pool::Acquire(absl::Time deadline) {
       auto can_proceed = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
         return closed_ || !idle_.empty() || open_ < options_.max_size;
       };
-      if (!mu_.AwaitWithDeadline(absl::Condition(&can_proceed), deadline)) {
+      ++waiters_;
+      const bool proceed =
+          mu_.AwaitWithDeadline(absl::Condition(&can_proceed), deadline);
+      --waiters_;
+      if (!proceed) {
         return absl::UnavailableError(absl::StrCat(
             "no database connection became free before the deadline (pool "
             "size ",
@@ -118,6 +129,7 @@ Pool::Stats Pool::GetStats() const {
   s.max_size = options_.max_size;
   s.open = open_;
   s.in_use = open_ - static_cast<int>(idle_.size());
+  s.waiters = waiters_;
   s.opened = opened_;
   s.discarded = discarded_;
   return s;

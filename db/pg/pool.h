@@ -23,6 +23,10 @@ struct PoolOptions {
   int max_size = 10;
   /// How new connections run named statements (Connection::ExecStatement).
   StatementCache statement_cache = StatementCache::kPrepared;
+  /// Called after every Acquire, successful or not, with how long it took
+  /// (waiting for a free connection, and opening one). May be empty; must
+  /// be thread-safe.
+  std::function<void(absl::Duration)> on_acquire;
   /// Runs on every new connection before first use (e.g. to prepare the
   /// service's statements). A failure discards the connection and fails the
   /// Acquire that opened it.
@@ -76,6 +80,7 @@ class Pool {
     int max_size = 0;
     int open = 0;  ///< Idle + in use.
     int in_use = 0;
+    int waiters = 0;        ///< Acquire calls waiting for a connection.
     int64_t opened = 0;     ///< Connections opened over the pool's life.
     int64_t discarded = 0;  ///< Closed because broken or not idle.
   };
@@ -84,11 +89,13 @@ class Pool {
  private:
   friend class PooledConnection;
   void Release(std::unique_ptr<Connection> conn);
+  absl::StatusOr<PooledConnection> AcquireImpl(absl::Time deadline);
 
   const PoolOptions options_;
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;
+  int waiters_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   int64_t opened_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t discarded_ ABSL_GUARDED_BY(mu_) = 0;

@@ -21,3 +21,14 @@ SELECT oid::bigint AS oid FROM pg_type WHERE typtype = 'e';
 
 -- name: Ping :one
 SELECT 1 AS ok;
+
+-- name: SchemaVersion :one
+-- The newest migration version applied (Goose's table: a version counts
+-- when its newest row says applied); 0 when none.
+SELECT COALESCE(max(version_id), 0)::bigint AS version
+FROM (
+    SELECT DISTINCT ON (version_id) version_id, is_applied
+    FROM goose_db_version
+    ORDER BY version_id, id DESC
+) AS newest
+WHERE is_applied;

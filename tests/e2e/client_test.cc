@@ -70,7 +70,8 @@ class ServerProcess {
     log_ = absl::StrCat(::testing::TempDir(), "/client-serve-", getpid(), "-",
                         ++count_, ".log");
     testing::Env all = {{"DATABASE_URL", url},
-                        {"GRPC_LISTEN", absl::StrCat("127.0.0.1:", port)}};
+                        {"GRPC_LISTEN", absl::StrCat("127.0.0.1:", port)},
+                        {"METRICS_LISTEN", "127.0.0.1:0"}};
     all.insert(all.end(), env.begin(), env.end());
     pid_ = testing::SpawnProcess(DEFIFUNDR_DATA_BINARY, {"serve"}, all, log_);
   }

@@ -31,9 +31,11 @@ using testing::WaitExit;
 // Runs the binary with `args` and DATABASE_URL=`url`, output to `log`.
 pid_t Spawn(const std::vector<std::string>& args, const std::string& url,
             const std::string& log) {
-  return testing::SpawnProcess(
-      DEFIFUNDR_DATA_BINARY, args,
-      {{"DATABASE_URL", url}, {"GRPC_LISTEN", "127.0.0.1:0"}}, log);
+  return testing::SpawnProcess(DEFIFUNDR_DATA_BINARY, args,
+                               {{"DATABASE_URL", url},
+                                {"GRPC_LISTEN", "127.0.0.1:0"},
+                                {"METRICS_LISTEN", "127.0.0.1:0"}},
+                               log);
 }
 
 // Runs a CLI command to completion; returns its exit code and output.

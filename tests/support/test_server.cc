@@ -34,6 +34,11 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::StartOn(
     config.statement_cache = db::pg::StatementCache::kNone;
   }
   config.listen = "127.0.0.1:0";
+  // No metrics endpoint unless the test asks for one (its HTTP server takes
+  // about 2 s to stop); never on the fixed default port.
+  if (config.metrics_listen == server::ServerConfig().metrics_listen) {
+    config.metrics_listen = "";
+  }
   config.health_interval = absl::Milliseconds(200);
   auto server = server::DataServer::Start(config);
   if (!server.ok()) return server.status();

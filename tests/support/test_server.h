@@ -16,6 +16,9 @@ namespace defifundr::testing {
 /// with a Client connected to it.
 class TestServer {
  public:
+  /// Starts it. config.metrics_listen becomes "" (no metrics endpoint)
+  /// unless the test sets another address than the default (e.g.
+  /// "127.0.0.1:0").
   static absl::StatusOr<std::unique_ptr<TestServer>> Start(
       server::ServerConfig config = {});
   /// The same over `db`, a database the test prepared (e.g. one DefiFundr's
