@@ -1,6 +1,8 @@
 #include "db/log.h"
 
+#include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -30,6 +32,10 @@ absl::string_view SeverityName(Severity s) {
   return "INFO";
 }
 
+// Context fields of the current thread (ScopedContext, SetThreadContext),
+// keys owned here.
+thread_local std::vector<std::pair<std::string, Value>> t_context;
+
 bool NeedsQuotes(absl::string_view v) {
   if (v.empty()) return true;
   for (char c : v) {
@@ -55,6 +61,59 @@ void SetOutput(std::FILE* out) {
 void SetMinSeverity(Severity severity) {
   absl::MutexLock lock(&g_mu);
   g_min = severity;
+}
+
+std::string Value::Text() const {
+  if (const auto* s = std::get_if<std::string>(&v_)) return *s;
+  if (const auto* i = std::get_if<int64_t>(&v_)) return absl::StrCat(*i);
+  if (const auto* d = std::get_if<double>(&v_)) return absl::StrCat(*d);
+  return std::get<bool>(v_) ? "true" : "false";
+}
+
+std::string Value::Json() const {
+  if (const auto* s = std::get_if<std::string>(&v_)) {
+    return absl::StrCat("\"", JsonEscape(*s), "\"");
+  }
+  if (const auto* d = std::get_if<double>(&v_)) {
+    // JSON has no NaN or infinity.
+    if (!std::isfinite(*d)) return "null";
+  }
+  return Text();
+}
+
+ScopedContext::ScopedContext(std::initializer_list<Field> fields)
+    : previous_size_(t_context.size()) {
+  for (const Field& f : fields)
+    t_context.emplace_back(std::string(f.first), f.second);
+}
+
+ScopedContext::~ScopedContext() {
+  t_context.erase(
+      t_context.begin() + static_cast<std::ptrdiff_t>(previous_size_),
+      t_context.end());
+}
+
+void SetThreadContext(std::initializer_list<Field> fields) {
+  t_context.clear();
+  for (const Field& f : fields)
+    t_context.emplace_back(std::string(f.first), f.second);
+}
+
+void ClearThreadContext() { t_context.clear(); }
+
+bool ParseSeverity(absl::string_view text, Severity* severity) {
+  if (text == "debug") {
+    *severity = Severity::kDebug;
+  } else if (text == "info") {
+    *severity = Severity::kInfo;
+  } else if (text == "warn" || text == "warning") {
+    *severity = Severity::kWarning;
+  } else if (text == "error") {
+    *severity = Severity::kError;
+  } else {
+    return false;
+  }
+  return true;
 }
 
 bool ParseFormat(absl::string_view text, Format* format) {
@@ -114,20 +173,24 @@ void Write(Severity severity, absl::string_view message,
     absl::StrAppend(&line, "{\"time\":\"", time, "\",\"level\":\"",
                     SeverityName(severity), "\",\"msg\":\"",
                     JsonEscape(message), "\"");
-    for (const auto& [key, value] : fields) {
-      absl::StrAppend(&line, ",\"", JsonEscape(key), "\":\"", JsonEscape(value),
-                      "\"");
-    }
+    auto add = [&](absl::string_view key, const Value& value) {
+      absl::StrAppend(&line, ",\"", JsonEscape(key), "\":", value.Json());
+    };
+    for (const auto& [key, value] : fields) add(key, value);
+    for (const auto& [key, value] : t_context) add(key, value);
     line += "}\n";
   } else {
     absl::StrAppend(&line, time, " ", SeverityName(severity), " ", message);
-    for (const auto& [key, value] : fields) {
-      if (NeedsQuotes(value)) {
-        absl::StrAppend(&line, " ", key, "=\"", JsonEscape(value), "\"");
+    auto add = [&](absl::string_view key, const Value& value) {
+      const std::string text = value.Text();
+      if (value.is_string() && NeedsQuotes(text)) {
+        absl::StrAppend(&line, " ", key, "=\"", JsonEscape(text), "\"");
       } else {
-        absl::StrAppend(&line, " ", key, "=", value);
+        absl::StrAppend(&line, " ", key, "=", text);
       }
-    }
+    };
+    for (const auto& [key, value] : fields) add(key, value);
+    for (const auto& [key, value] : t_context) add(key, value);
     line += "\n";
   }
   absl::MutexLock lock(&g_mu);

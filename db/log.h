@@ -6,10 +6,12 @@
 #ifndef DEFIFUNDR_DB_LOG_H_
 #define DEFIFUNDR_DB_LOG_H_
 
+#include <cstdint>
 #include <cstdio>
 #include <initializer_list>
 #include <string>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/string_view.h"
 
@@ -18,8 +20,34 @@ namespace defifundr::log {
 enum class Format { kText, kJson };
 enum class Severity { kDebug, kInfo, kWarning, kError };
 
-/// A key and its already formatted value.
-using Field = std::pair<absl::string_view, std::string>;
+/// A field's value: text, or a number or boolean, which JSON lines write
+/// unquoted ("ms":4.715, "retry":true).
+class Value {
+ public:
+  Value(std::string v) : v_(std::move(v)) {}  // NOLINT: implicit by design.
+  Value(absl::string_view v) : v_(std::string(v)) {}  // NOLINT
+  Value(const char* v) : v_(std::string(v)) {}        // NOLINT
+  Value(bool v) : v_(v) {}                            // NOLINT
+  Value(int v) : v_(static_cast<int64_t>(v)) {}       // NOLINT
+  Value(int64_t v) : v_(v) {}                         // NOLINT
+  Value(double v) : v_(v) {}                          // NOLINT
+
+  /// The value as text ("true", "4.715", ...).
+  std::string Text() const;
+  /// The value as a JSON value (a quoted and escaped string, a number, a
+  /// boolean).
+  std::string Json() const;
+  bool is_string() const { return std::holds_alternative<std::string>(v_); }
+
+ private:
+  std::variant<std::string, int64_t, double, bool> v_;
+};
+
+/// A key and its value.
+struct Field {
+  absl::string_view first;  ///< The key.
+  Value second;             ///< The value.
+};
 
 /// Sets the line format for every later line. Default: kText.
 void SetFormat(Format format);
@@ -30,6 +58,28 @@ void SetOutput(std::FILE* out);
 void SetMinSeverity(Severity severity);
 /// Parses "text"/"json"; false for anything else.
 bool ParseFormat(absl::string_view text, Format* format);
+/// Parses a LOG_LEVEL: "debug", "info", "warn" (or "warning"), "error";
+/// false for anything else.
+bool ParseSeverity(absl::string_view text, Severity* severity);
+
+/// Fields added to every line written on this thread while it lives (the
+/// request id and trace ids of the RPC the thread serves). Nests: inner
+/// fields come after outer ones. Not copyable or movable.
+class ScopedContext {
+ public:
+  explicit ScopedContext(std::initializer_list<Field> fields);
+  ~ScopedContext();
+  ScopedContext(const ScopedContext&) = delete;
+  ScopedContext& operator=(const ScopedContext&) = delete;
+
+ private:
+  size_t previous_size_;
+};
+
+/// Replaces this thread's context fields (for code that cannot scope them,
+/// such as interceptor hooks); Clear removes them.
+void SetThreadContext(std::initializer_list<Field> fields);
+void ClearThreadContext();
 
 /// Writes one line with the given fields.
 void Write(Severity severity, absl::string_view message,

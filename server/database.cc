@@ -179,8 +179,4 @@ absl::StatusOr<int64_t> Database::Execute(const db::pg::CallOptions& options,
   return result->affected_rows();
 }
 
-absl::Status Database::Ping(const db::pg::CallOptions& options) {
-  return Run(options, "Ping", {}).status();
-}
-
 }  // namespace defifundr::server

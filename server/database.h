@@ -81,9 +81,6 @@ class Database {
                                   std::span<const ParamSource> sources,
                                   const ExtraParams& extras = {});
 
-  /// A single round trip to the database (health probe).
-  absl::Status Ping(const db::pg::CallOptions& options);
-
   /// How the handlers use each statement; a statement prepared again after a
   /// schema change (see db::pg::Connection::ExecStatement) is checked against
   /// its binding. Call once, before serving.
@@ -97,7 +94,8 @@ class Database {
   /// Errors are those of Pool::Acquire and the describe.
   absl::Status RecheckMismatched(const db::pg::CallOptions& options);
 
-  /// The newest migration version applied (query SchemaVersion).
+  /// The newest migration version applied (query SchemaVersion): one round
+  /// trip, also the health service's database check.
   absl::StatusOr<int64_t> SchemaVersion(const db::pg::CallOptions& options);
 
   /// Called after every statement with its query name, duration and

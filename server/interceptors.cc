@@ -2,10 +2,14 @@
 
 #include <grpcpp/server_context.h>
 
+#include <random>
 #include <string>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "db/log.h"
 
@@ -34,6 +38,55 @@ absl::string_view CodeName(grpc::StatusCode code) {
   return (i >= 0 && i < 17) ? kNames[i] : "UNKNOWN";
 }
 
+// A random 128-bit id as 32 lower-case hex digits.
+std::string NewRequestId() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return absl::StrFormat("%016x%016x", rng(), rng());
+}
+
+bool IsLowerHex(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isdigit(c) && (c < 'a' || c > 'f')) return false;
+  }
+  return true;
+}
+
+// A caller's x-request-id we adopt: 1 to 128 characters of [A-Za-z0-9._:-].
+bool IsAcceptableRequestId(absl::string_view s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char c : s) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != ':' &&
+        c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ParseTraceparent(absl::string_view header, std::string* trace_id,
+                      std::string* span_id) {
+  // version "-" trace-id "-" parent-id "-" trace-flags (W3C Trace Context).
+  const std::vector<absl::string_view> parts = absl::StrSplit(header, '-');
+  if (parts.size() < 4 || parts[0].size() != 2 || parts[1].size() != 32 ||
+      parts[2].size() != 16 || parts[3].size() != 2) {
+    return false;
+  }
+  for (absl::string_view p : parts) {
+    if (!IsLowerHex(p)) return false;
+  }
+  if (parts[0] == "ff" || (parts[0] == "00" && parts.size() != 4)) return false;
+  if (parts[1] == std::string(32, '0') || parts[2] == std::string(16, '0')) {
+    return false;
+  }
+  *trace_id = std::string(parts[1]);
+  *span_id = std::string(parts[2]);
+  return true;
+}
+
+namespace {
+
 class AccessLog : public grpc::experimental::Interceptor {
  public:
   explicit AccessLog(grpc::experimental::ServerRpcInfo* info)
@@ -43,6 +96,29 @@ class AccessLog : public grpc::experimental::Interceptor {
       grpc::experimental::InterceptorBatchMethods* methods) override {
     using grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      const auto* md = methods->GetRecvInitialMetadata();
+      if (md != nullptr) {
+        if (auto it = md->find("x-request-id"); it != md->end()) {
+          const absl::string_view id(it->second.data(), it->second.size());
+          if (IsAcceptableRequestId(id)) request_id_ = std::string(id);
+        }
+        if (auto it = md->find("traceparent"); it != md->end()) {
+          ParseTraceparent(
+              absl::string_view(it->second.data(), it->second.size()),
+              &trace_id_, &span_id_);
+        }
+      }
+      if (request_id_.empty()) request_id_ = NewRequestId();
+      info_->server_context()->AddTrailingMetadata("x-request-id", request_id_);
+      SetContext();
+    }
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      // The handler runs next, on this thread: its lines carry the ids.
+      SetContext();
+    }
+    if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       const auto severity =
@@ -50,19 +126,33 @@ class AccessLog : public grpc::experimental::Interceptor {
                   status.error_code() == grpc::StatusCode::UNKNOWN
               ? log::Severity::kError
               : log::Severity::kInfo;
+      SetContext();
       log::Write(severity, "rpc",
                  {{"method", std::string(info_->method())},
                   {"code", std::string(CodeName(status.error_code()))},
-                  {"ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(
-                                                     absl::Now() - start_))},
+                  {"ms", absl::ToDoubleMilliseconds(absl::Now() - start_)},
                   {"peer", info_->server_context()->peer()},
                   {"error", status.error_message()}});
+      log::ClearThreadContext();
     }
     methods->Proceed();
   }
 
  private:
+  void SetContext() {
+    if (trace_id_.empty()) {
+      log::SetThreadContext({{"request_id", request_id_}});
+    } else {
+      log::SetThreadContext({{"request_id", request_id_},
+                             {"trace_id", trace_id_},
+                             {"span_id", span_id_}});
+    }
+  }
+
   grpc::experimental::ServerRpcInfo* info_;
+  std::string request_id_;
+  std::string trace_id_;
+  std::string span_id_;
   absl::Time start_;
 };
 

@@ -65,6 +65,8 @@ ABSL_FLAG(std::string, db_statement_cache,
 ABSL_FLAG(int, max_rpc_timeout_seconds, EnvInt("MAX_RPC_TIMEOUT_SECONDS", 30),
           "longest an RPC may run, in seconds, also without a client deadline "
           "[env MAX_RPC_TIMEOUT_SECONDS]");
+ABSL_FLAG(std::string, log_level, Env("LOG_LEVEL", "info"),
+          "lowest level logged: debug, info, warn or error [env LOG_LEVEL]");
 ABSL_FLAG(std::string, log_format, Env("LOG_FORMAT", "text"),
           "log line format: text or json [env LOG_FORMAT]");
 ABSL_FLAG(std::string, page_token_key, Env("PAGE_TOKEN_KEY", ""),
@@ -346,7 +348,7 @@ int Serve() {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    log::Info("signal received", {{"signal", absl::StrCat(sig)}});
+    log::Info("signal received", {{"signal", sig}});
     (*server)->Shutdown(absl::Seconds(10));
   });
   (*server)->Wait();
@@ -366,6 +368,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   defifundr::log::SetFormat(format);
+  defifundr::log::Severity level;
+  if (!defifundr::log::ParseSeverity(absl::GetFlag(FLAGS_log_level), &level)) {
+    std::cerr << "--log_level must be debug, info, warn or error\n";
+    return 2;
+  }
+  defifundr::log::SetMinSeverity(level);
   if (!absl::GetFlag(FLAGS_page_token_key).empty()) {
     defifundr::server::SetPageTokenKey(absl::GetFlag(FLAGS_page_token_key));
   }

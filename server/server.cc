@@ -184,9 +184,9 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
       std::string(kLivenessService), true);
   s->health_thread_ = std::thread([raw = s.get()] { raw->HealthLoop(); });
   log::Info("serving", {{"listen", config.listen},
-                        {"port", absl::StrCat(s->port_)},
-                        {"pool_size", absl::StrCat(config.pool_size)},
-                        {"metrics_port", absl::StrCat(s->metrics_port())}});
+                        {"port", s->port_},
+                        {"pool_size", config.pool_size},
+                        {"metrics_port", s->metrics_port()}});
   return s;
 }
 
@@ -196,10 +196,12 @@ void DataServer::HealthLoop() {
   do {
     db::pg::CallOptions options;
     options.deadline = absl::Now() + absl::Seconds(2);
-    const absl::Status s = db_->Ping(options);
+    // One round trip: the schema version read is the database check.
+    auto version = db_->SchemaVersion(options);
+    const absl::Status s = version.status();
     if (s.ok()) {
+      schema_version_ = *version;
       db_->RecheckMismatched(options).IgnoreError();
-      if (auto v = db_->SchemaVersion(options); v.ok()) schema_version_ = *v;
     }
     if (s.ok() != serving || first) {
       serving = s.ok();

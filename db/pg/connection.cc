@@ -200,7 +200,7 @@ absl::StatusOr<Result> Connection::Await(const CallOptions& options) {
         }
       } else if (absl::Now() >= hard_deadline) {
         log::Warning("cancelled statement did not end; dropping connection",
-                     {{"backend_pid", absl::StrCat(backend_pid())}});
+                     {{"backend_pid", backend_pid()}});
         broken_ = true;
         return *interrupted;
       }
@@ -372,7 +372,7 @@ absl::StatusOr<Result> Connection::ExecStatement(absl::string_view name,
   log::Info("prepared statement lost or stale; preparing it again",
             {{"statement", std::string(name)},
              {"sqlstate", SqlStateOf(result.status()).value_or("")},
-             {"in_transaction", in_transaction ? "true" : "false"}});
+             {"in_transaction", in_transaction}});
   if (in_transaction) return result.status();
   if (absl::Status s = ensure(); !s.ok()) return s;
   return ExecPrepared(name, params, options);

@@ -74,7 +74,7 @@ absl::StatusOr<PooledConnection> Pool::AcquireImpl(absl::Time deadline) {
     if (!open_new) {
       if (conn->CheckAlive()) return PooledConnection(this, std::move(conn));
       log::Info("dropping dead pooled connection",
-                {{"backend_pid", absl::StrCat(conn->backend_pid())}});
+                {{"backend_pid", conn->backend_pid()}});
       conn.reset();
       absl::MutexLock lock(&mu_);
       --open_;
@@ -118,7 +118,7 @@ void Pool::Release(std::unique_ptr<Connection> conn) {
     log::Info(
         "closed a pooled connection that was broken or inside a "
         "transaction",
-        {{"backend_pid", absl::StrCat(conn->backend_pid())}});
+        {{"backend_pid", conn->backend_pid()}});
   }
   conn.reset();  // Closes outside the lock.
 }

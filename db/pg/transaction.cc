@@ -89,7 +89,7 @@ absl::Status RunInTransaction(Pool& pool, IsolationLevel isolation,
     }
     if (absl::Now() >= options.deadline) break;
     log::Debug("retrying transaction",
-               {{"sqlstate", *sqlstate}, {"attempt", absl::StrCat(attempt)}});
+               {{"sqlstate", *sqlstate}, {"attempt", attempt}});
   }
   return absl::AbortedError(
       absl::StrCat("transaction aborted after retries: ", last.message()));

@@ -19,8 +19,6 @@ WHERE c.table_schema = current_schema()
 -- name: ListEnumTypes :many
 SELECT oid::bigint AS oid FROM pg_type WHERE typtype = 'e';
 
--- name: Ping :one
-SELECT 1 AS ok;
 
 -- name: SchemaVersion :one
 -- The newest migration version applied (Goose's table: a version counts

@@ -1,0 +1,124 @@
+// Logs that join up: every line an RPC writes carries its request id (the
+// caller's x-request-id, or a generated one, returned as trailing metadata)
+// and, with a W3C traceparent, its trace and span ids.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "db/log.h"
+#include "defifundr/data/v1/users.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_server.h"
+
+namespace defifundr {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace data::v1;  // NOLINT
+
+class LoggingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    file_ = std::tmpfile();
+    log::SetOutput(file_);
+    log::SetFormat(log::Format::kJson);
+    server::ServerConfig config;
+    config.pool_size = 1;
+    auto server = testing::TestServer::Start(config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+  void TearDown() override {
+    server_.reset();
+    log::SetOutput(nullptr);
+    log::SetFormat(log::Format::kText);
+    std::fclose(file_);
+  }
+  std::vector<std::string> Lines() {
+    std::fflush(file_);
+    std::rewind(file_);
+    std::string out;
+    char buffer[4096];
+    size_t n;
+    while ((n = std::fread(buffer, 1, sizeof(buffer), file_)) > 0) {
+      out.append(buffer, n);
+    }
+    return absl::StrSplit(out, '\n', absl::SkipEmpty());
+  }
+  std::FILE* file_ = nullptr;
+  std::unique_ptr<testing::TestServer> server_;
+};
+
+TEST_F(LoggingTest, EveryLineOfAnRpcCarriesItsIds) {
+  // The one pooled connection loses its statements, so that GetUser writes a
+  // line of its own ("prepared statement lost or stale") while it runs.
+  {
+    auto conn = server_->server().pool().Acquire(absl::InfiniteFuture());
+    ASSERT_TRUE(conn.ok());
+    ASSERT_TRUE((*conn)->Exec("DEALLOCATE ALL").ok());
+  }
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("traceparent",
+                  "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  ctx.AddMetadata("x-request-id", "req-42.a");
+  GetUserRequest req;
+  req.set_id("00000000-0000-4000-8000-000000000001");
+  User out;
+  EXPECT_EQ(server_->client().users().GetUser(&ctx, req, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  auto returned = ctx.GetServerTrailingMetadata().find("x-request-id");
+  ASSERT_NE(returned, ctx.GetServerTrailingMetadata().end());
+  EXPECT_EQ(std::string(returned->second.data(), returned->second.size()),
+            "req-42.a");
+
+  int tagged = 0;
+  bool rpc_line = false, inner_line = false;
+  for (const std::string& line : Lines()) {
+    if (!absl::StrContains(line, "\"request_id\":\"req-42.a\"")) continue;
+    ++tagged;
+    EXPECT_THAT(line,
+                HasSubstr("\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\""));
+    EXPECT_THAT(line, HasSubstr("\"span_id\":\"00f067aa0ba902b7\""));
+    if (absl::StrContains(line, "\"msg\":\"rpc\"")) {
+      rpc_line = true;
+      EXPECT_THAT(line, HasSubstr("\"code\":\"NOT_FOUND\""));
+      EXPECT_THAT(line, ::testing::ContainsRegex("\"ms\":[0-9]"));
+    }
+    if (absl::StrContains(line, "prepared statement lost or stale")) {
+      inner_line = true;
+      EXPECT_THAT(line, HasSubstr("\"in_transaction\":false"));
+    }
+  }
+  EXPECT_TRUE(rpc_line);
+  EXPECT_TRUE(inner_line) << "the handler's own line lacks the request id";
+  EXPECT_GE(tagged, 2);
+}
+
+TEST_F(LoggingTest, WithoutIdsTheServerGeneratesOne) {
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("x-request-id", std::string(200, 'x'));  // Too long: ignored.
+  ctx.AddMetadata("traceparent", "garbage");
+  GetUserRequest req;
+  req.set_id("00000000-0000-4000-8000-000000000001");
+  User out;
+  server_->client().users().GetUser(&ctx, req, &out);
+  auto returned = ctx.GetServerTrailingMetadata().find("x-request-id");
+  ASSERT_NE(returned, ctx.GetServerTrailingMetadata().end());
+  const std::string id(returned->second.data(), returned->second.size());
+  EXPECT_THAT(id, ::testing::MatchesRegex("[0-9a-f]{32}"));
+  bool found = false;
+  for (const std::string& line : Lines()) {
+    if (!absl::StrContains(line, "\"msg\":\"rpc\"")) continue;
+    found = true;
+    EXPECT_THAT(line, HasSubstr(absl::StrCat("\"request_id\":\"", id, "\"")));
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("trace_id")));
+  }
+  EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace defifundr
