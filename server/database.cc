@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "db/log.h"
+#include "server/status.h"
 
 namespace defifundr::server {
 
@@ -101,9 +102,10 @@ absl::Status Database::CheckFits(absl::string_view statement,
                {{"query", std::string(statement)},
                 {"problems", absl::StrJoin(problems, "; ")}});
   }
-  return absl::FailedPreconditionError(
-      absl::StrCat("the database schema changed and ", statement,
-                   " no longer fits it: ", absl::StrJoin(problems, "; ")));
+  return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                        "the database schema changed and ", statement,
+                        " no longer fits it: ", absl::StrJoin(problems, "; "))),
+                    "SCHEMA_MISMATCH");
 }
 
 void Database::SetBindings(std::span<const Binding> bindings) {

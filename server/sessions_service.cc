@@ -191,10 +191,11 @@ absl::Status SessionServiceImpl::DoRotateSession(
         auto active = old->row(0).Get<bool>(old->column_index("is_active"));
         if (!active.ok()) return active.status();
         if (!*active) {
-          return absl::FailedPreconditionError(
-              "the session is blocked or expired; only an active session can "
-              "be "
-              "rotated");
+          return WithReason(
+              absl::FailedPreconditionError(
+                  "the session is blocked or expired; only an active session "
+                  "can be rotated"),
+              "SESSION_NOT_ACTIVE");
         }
         Session old_session;
         const absl::string_view skip[] = {"is_active"};

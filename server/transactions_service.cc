@@ -117,9 +117,10 @@ absl::Status TransactionServiceImpl::DoUpdateTransactionStatus(
         absl::StrCat("Transaction ", request.id(), " not found"));
   }
   if (!exists.ok()) return exists;
-  return absl::FailedPreconditionError(
-      absl::StrCat("status is ", TransactionStatus_Name(current.status()),
-                   ", not the expected ",
-                   TransactionStatus_Name(request.expected_status())));
+  return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                        "status is ", TransactionStatus_Name(current.status()),
+                        ", not the expected ",
+                        TransactionStatus_Name(request.expected_status()))),
+                    "STATUS_MISMATCH");
 }
 }  // namespace defifundr::server

@@ -167,8 +167,10 @@ absl::Status UserDeviceServiceImpl::DoUpsertDeviceToken(
                                         "UpsertDeviceToken", sources, response);
   if (s.code() == absl::StatusCode::kNotFound) {
     // The conflict's update was skipped: the token is another user's.
-    return absl::AlreadyExistsError(
-        "user_device.device_token: registered to another user");
+    return WithReason(
+        absl::AlreadyExistsError(
+            "user_device.device_token: registered to another user"),
+        "DEVICE_TOKEN_TAKEN");
   }
   return s;
 }

@@ -8,6 +8,15 @@ namespace defifundr::db::pg {
 namespace {
 
 constexpr absl::string_view kSqlStatePayload = "defifundr.data/sqlstate";
+constexpr absl::string_view kConstraintPayload = "defifundr.data/constraint";
+constexpr absl::string_view kColumnPayload = "defifundr.data/column";
+
+std::optional<std::string> Payload(const absl::Status& status,
+                                   absl::string_view url) {
+  absl::optional<absl::Cord> payload = status.GetPayload(url);
+  if (!payload.has_value()) return std::nullopt;
+  return std::string(*payload);
+}
 // PostgreSQL's message for 0A000 when a prepared statement's result type
 // changed (src/backend/utils/cache/plancache.c).
 constexpr absl::string_view kCachedPlanChanged =
@@ -85,13 +94,24 @@ absl::Status StatusFromReport(const ErrorReport& r) {
       code, absl::StrCat(message, r.sqlstate.empty() ? "" : " [SQLSTATE ",
                          r.sqlstate, r.sqlstate.empty() ? "" : "]"));
   status.SetPayload(kSqlStatePayload, absl::Cord(r.sqlstate));
+  if (!r.constraint.empty()) {
+    status.SetPayload(kConstraintPayload, absl::Cord(r.constraint));
+  }
+  if (!r.column.empty())
+    status.SetPayload(kColumnPayload, absl::Cord(r.column));
   return status;
 }
 
 std::optional<std::string> SqlStateOf(const absl::Status& status) {
-  absl::optional<absl::Cord> payload = status.GetPayload(kSqlStatePayload);
-  if (!payload.has_value()) return std::nullopt;
-  return std::string(*payload);
+  return Payload(status, kSqlStatePayload);
+}
+
+std::optional<std::string> ConstraintOf(const absl::Status& status) {
+  return Payload(status, kConstraintPayload);
+}
+
+std::optional<std::string> ColumnOf(const absl::Status& status) {
+  return Payload(status, kColumnPayload);
 }
 
 }  // namespace defifundr::db::pg

@@ -42,6 +42,10 @@ absl::Status StatusFromReport(const ErrorReport& report);
 
 /// The SQLSTATE a status was built from, if StatusFromReport built it.
 std::optional<std::string> SqlStateOf(const absl::Status& status);
+/// The constraint (or unique index) the report named, if any.
+std::optional<std::string> ConstraintOf(const absl::Status& status);
+/// The column the report named (e.g. a NOT NULL violation's), if any.
+std::optional<std::string> ColumnOf(const absl::Status& status);
 
 /// The column list of a 23505/23503 DETAIL such as
 /// `Key (user_id, purpose)=(...) already exists.`: "user_id, purpose". Empty
