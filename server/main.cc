@@ -80,6 +80,10 @@ ABSL_FLAG(std::string, tls_cert_file, Env("TLS_CERT_FILE", ""),
           "[env TLS_CERT_FILE]");
 ABSL_FLAG(std::string, tls_key_file, Env("TLS_KEY_FILE", ""),
           "PEM private key [env TLS_KEY_FILE]");
+ABSL_FLAG(std::string, tls_client_ca_file, Env("TLS_CLIENT_CA_FILE", ""),
+          "PEM CA certificates: when set, every client must present a "
+          "certificate signed by one of them (mutual TLS) "
+          "[env TLS_CLIENT_CA_FILE]");
 ABSL_FLAG(std::string, migrations_dir, Env("MIGRATIONS_DIR", ""),
           "read migrations from this directory instead of the ones built in "
           "[env MIGRATIONS_DIR]");
@@ -318,6 +322,7 @@ server::ServerConfig Config() {
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  config.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
   return config;
 }
 

@@ -8,7 +8,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "db/log.h"
 #include "db/query_catalog.h"
@@ -43,6 +45,17 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
     const ServerConfig& config) {
   if (config.tls_cert_file.empty() && config.tls_key_file.empty()) {
+    if (!config.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError(
+          "TLS_CLIENT_CA_FILE needs TLS: set TLS_CERT_FILE and TLS_KEY_FILE");
+    }
+    if (!IsLoopbackListen(config.listen)) {
+      log::Warning(
+          "serving without TLS on a non-loopback address: any host that "
+          "reaches the port can call every RPC; set TLS_CERT_FILE, "
+          "TLS_KEY_FILE and TLS_CLIENT_CA_FILE",
+          {{"listen", config.listen}});
+    }
     return grpc::InsecureServerCredentials();
   }
   if (config.tls_cert_file.empty() || config.tls_key_file.empty()) {
@@ -53,12 +66,30 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
   if (!cert.ok()) return cert.status();
   auto key = ReadFile(config.tls_key_file);
   if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options;
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!config.tls_client_ca_file.empty()) {
+    auto ca = ReadFile(config.tls_client_ca_file);
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    options.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
   return grpc::SslServerCredentials(options);
 }
 
 }  // namespace
+
+bool IsLoopbackListen(absl::string_view listen) {
+  absl::string_view host = listen;
+  if (const size_t colon = listen.rfind(':');
+      colon != absl::string_view::npos) {
+    host = listen.substr(0, colon);
+  }
+  host = absl::StripPrefix(absl::StripSuffix(host, "]"), "[");
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
 
 absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
     const ServerConfig& config) {

@@ -50,7 +50,16 @@ struct ServerConfig {
   /// PEM files for TLS (both or neither); plaintext when empty.
   std::string tls_cert_file;
   std::string tls_key_file;
+  /// PEM file of the CA(s) client certificates must chain to
+  /// (TLS_CLIENT_CA_FILE). When set (TLS required), every client must
+  /// present a certificate that verifies against it (mutual TLS); a client
+  /// without one fails the handshake (UNAVAILABLE on its side).
+  std::string tls_client_ca_file;
 };
+
+/// Whether `listen` ("host:port") binds only the loopback interface
+/// (localhost, 127.0.0.0/8, [::1]).
+bool IsLoopbackListen(absl::string_view listen);
 
 class DataServer {
  public:

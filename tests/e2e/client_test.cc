@@ -460,18 +460,26 @@ class TlsTest : public ::testing::Test {
         "-CAcreateserial -out server.pem -days 2 -extfile san.ext "
         "2>/dev/null\n",
         "openssl req -x509 -key client.key -out client.pem -days 2 "
-        "-subj /CN=client\n");
+        "-subj /CN=client\n",
+        // A client certificate the test CA signed, with a SPIFFE ID.
+        "echo subjectAltName=URI:spiffe://defifundr.test/auth > client.ext\n",
+        "openssl req -new -key client.key -out client.csr -subj /CN=auth\n",
+        "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key "
+        "-CAcreateserial -out signed-client.pem -days 2 -extfile client.ext "
+        "2>/dev/null\n");
     const std::string gen = dir_ + ".sh";
     std::ofstream(gen) << script;
     ASSERT_EQ(std::system(absl::StrCat("bash ", gen).c_str()), 0);
     auto db = testing::TestDatabase::Create();
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    server_ = std::make_unique<ServerProcess>(
-        db_->url(), 0,
-        std::vector<std::pair<std::string, std::string>>{
-            {"TLS_CERT_FILE", dir_ + "/server.pem"},
-            {"TLS_KEY_FILE", dir_ + "/server.key"}});
+    std::vector<std::pair<std::string, std::string>> env = {
+        {"TLS_CERT_FILE", dir_ + "/server.pem"},
+        {"TLS_KEY_FILE", dir_ + "/server.key"}};
+    if (require_client_certificates_) {
+      env.emplace_back("TLS_CLIENT_CA_FILE", dir_ + "/ca.pem");
+    }
+    server_ = std::make_unique<ServerProcess>(db_->url(), 0, env);
     port_ = server_->WaitForPort();
     ASSERT_GT(port_, 0) << server_->Log();
   }
@@ -496,10 +504,40 @@ class TlsTest : public ::testing::Test {
   }
 
   std::string dir_;
+  bool require_client_certificates_ = false;
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<ServerProcess> server_;
   int port_ = 0;
 };
+
+// The server requires client certificates (TLS_CLIENT_CA_FILE).
+class MutualTlsTest : public TlsTest {
+ protected:
+  void SetUp() override {
+    require_client_certificates_ = true;
+    TlsTest::SetUp();
+  }
+};
+
+TEST_F(MutualTlsTest, ClientCertificateSignedByTheCaReachesTheService) {
+  client::ClientOptions options = Options();
+  options.use_tls = true;
+  options.root_certs_pem = Read("ca.pem");
+  options.cert_chain_pem = Read("signed-client.pem");
+  options.private_key_pem = Read("client.key");
+  EXPECT_EQ(Probe(client::Client(options)), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(MutualTlsTest, ClientWithoutOrWithAnUntrustedCertificateIsRefused) {
+  client::ClientOptions options = Options();
+  options.use_tls = true;
+  options.root_certs_pem = Read("ca.pem");
+  EXPECT_EQ(Probe(client::Client(options)), grpc::StatusCode::UNAVAILABLE);
+  // Self-signed, not by the CA the server trusts.
+  options.cert_chain_pem = Read("client.pem");
+  options.private_key_pem = Read("client.key");
+  EXPECT_EQ(Probe(client::Client(options)), grpc::StatusCode::UNAVAILABLE);
+}
 
 TEST_F(TlsTest, TlsClientTrustingTheServersCaReachesTheService) {
   client::ClientOptions options = Options();

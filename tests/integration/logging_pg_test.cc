@@ -120,5 +120,47 @@ TEST_F(LoggingTest, WithoutIdsTheServerGeneratesOne) {
   EXPECT_TRUE(found);
 }
 
+TEST(ListenTest, LoopbackAddressesAreRecognized) {
+  for (const char* listen :
+       {"127.0.0.1:50051", "localhost:1", "[::1]:50051", "127.1.2.3:0"}) {
+    EXPECT_TRUE(server::IsLoopbackListen(listen)) << listen;
+  }
+  for (const char* listen : {"0.0.0.0:50051", "[::]:50051", "10.0.0.7:1",
+                             "db.example:50051", "128.0.0.1:1"}) {
+    EXPECT_FALSE(server::IsLoopbackListen(listen)) << listen;
+  }
+}
+
+TEST(PlaintextWarningTest, NonLoopbackWithoutTlsIsWarnedAtStartUp) {
+  std::FILE* file = std::tmpfile();
+  log::SetOutput(file);
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  server::ServerConfig config;
+  config.database_url = (*db)->url();
+  config.listen = "0.0.0.0:0";
+  config.metrics_listen = "";
+  auto server = server::DataServer::Start(config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  (*server)->Shutdown(absl::ZeroDuration());
+  log::SetOutput(nullptr);
+  std::rewind(file);
+  std::string out;
+  char buffer[4096];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) {
+    out.append(buffer, n);
+  }
+  std::fclose(file);
+  EXPECT_THAT(out, HasSubstr("serving without TLS on a non-loopback address"));
+
+  // A client CA without TLS is a configuration error.
+  config.listen = "127.0.0.1:0";
+  config.tls_client_ca_file = "/nonexistent/ca.pem";
+  auto refused = server::DataServer::Start(config);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("TLS_CLIENT_CA_FILE"));
+}
+
 }  // namespace
 }  // namespace defifundr
