@@ -80,6 +80,10 @@ ABSL_FLAG(std::string, tls_cert_file, Env("TLS_CERT_FILE", ""),
           "[env TLS_CERT_FILE]");
 ABSL_FLAG(std::string, tls_key_file, Env("TLS_KEY_FILE", ""),
           "PEM private key [env TLS_KEY_FILE]");
+ABSL_FLAG(std::string, authz_policy_file, Env("AUTHZ_POLICY_FILE", ""),
+          "authorization policy in gRPC's authorization JSON format (allow "
+          "and deny rules over client certificate principals and method "
+          "paths); needs --tls_client_ca_file [env AUTHZ_POLICY_FILE]");
 ABSL_FLAG(std::string, tls_client_ca_file, Env("TLS_CLIENT_CA_FILE", ""),
           "PEM CA certificates: when set, every client must present a "
           "certificate signed by one of them (mutual TLS) "
@@ -323,6 +327,7 @@ server::ServerConfig Config() {
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   config.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  config.authz_policy_file = absl::GetFlag(FLAGS_authz_policy_file);
   return config;
 }
 

@@ -15,6 +15,7 @@
 #include "db/log.h"
 #include "db/query_catalog.h"
 #include "grpc/health/v1/health.pb.h"
+#include "server/authz.h"
 #include "server/interceptors.h"
 #include "server/kyc_service.h"
 #include "server/otp_service.h"
@@ -172,6 +173,21 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
 
   auto credentials = Credentials(config);
   if (!credentials.ok()) return credentials.status();
+  if (!config.authz_policy_file.empty()) {
+    if (config.tls_client_ca_file.empty()) {
+      return absl::InvalidArgumentError(
+          "AUTHZ_POLICY_FILE needs mutual TLS (TLS_CERT_FILE, TLS_KEY_FILE, "
+          "TLS_CLIENT_CA_FILE): the policy's principals come from client "
+          "certificates");
+    }
+    auto policy = AuthzPolicy::FromFile(config.authz_policy_file);
+    if (!policy.ok()) return policy.status();
+    log::Info("authorization policy loaded",
+              {{"policy", policy->name()}, {"file", config.authz_policy_file}});
+    (*credentials)
+        ->SetAuthMetadataProcessor(
+            MakeAuthzProcessor(*std::move(policy), s->metrics_.get()));
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   // gRPC's health service is not built from our generated code: reference

@@ -55,6 +55,10 @@ struct ServerConfig {
   /// present a certificate that verifies against it (mutual TLS); a client
   /// without one fails the handshake (UNAVAILABLE on its side).
   std::string tls_client_ca_file;
+  /// File of the authorization policy, in gRPC's authorization JSON format
+  /// (AUTHZ_POLICY_FILE; see server/authz.h). Needs tls_client_ca_file.
+  /// Empty: every caller may call every RPC.
+  std::string authz_policy_file;
 };
 
 /// Whether `listen` ("host:port") binds only the loopback interface

@@ -466,7 +466,29 @@ class TlsTest : public ::testing::Test {
         "openssl req -new -key client.key -out client.csr -subj /CN=auth\n",
         "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key "
         "-CAcreateserial -out signed-client.pem -days 2 -extfile client.ext "
-        "2>/dev/null\n");
+        "2>/dev/null\n",
+        "echo subjectAltName=URI:spiffe://defifundr.test/reader > reader.ext\n",
+        "openssl req -new -key client.key -out reader.csr -subj /CN=reader\n",
+        "openssl x509 -req -in reader.csr -CA ca.pem -CAkey ca.key "
+        "-CAcreateserial -out reader.pem -days 2 -extfile reader.ext "
+        "2>/dev/null\n",
+        // The auth service may call anything but is denied nothing; a
+        // reader may only Get and List, never the credentials.
+        "cat > policy.json <<'JSON'\n"
+        "{\"name\": \"test-policy\",\n"
+        " \"deny_rules\": [{\"name\": \"no-credentials-for-readers\",\n"
+        "   \"source\": {\"principals\": "
+        "[\"spiffe://defifundr.test/reader\"]},\n"
+        "   \"request\": {\"paths\": "
+        "[\"/defifundr.data.v1.UserService/GetUserCredentials\"]}}],\n"
+        " \"allow_rules\": [\n"
+        "  {\"name\": \"auth-service\", \"source\": {\"principals\": "
+        "[\"spiffe://defifundr.test/auth\"]}},\n"
+        "  {\"name\": \"readers-read\", \"source\": {\"principals\": "
+        "[\"spiffe://defifundr.test/reader\"]},\n"
+        "   \"request\": {\"paths\": [\"/defifundr.data.v1.UserService/Get*\", "
+        "\"/defifundr.data.v1.UserService/List*\"]}}]}\n"
+        "JSON\n");
     const std::string gen = dir_ + ".sh";
     std::ofstream(gen) << script;
     ASSERT_EQ(std::system(absl::StrCat("bash ", gen).c_str()), 0);
@@ -479,6 +501,8 @@ class TlsTest : public ::testing::Test {
     if (require_client_certificates_) {
       env.emplace_back("TLS_CLIENT_CA_FILE", dir_ + "/ca.pem");
     }
+    if (with_policy_)
+      env.emplace_back("AUTHZ_POLICY_FILE", dir_ + "/policy.json");
     server_ = std::make_unique<ServerProcess>(db_->url(), 0, env);
     port_ = server_->WaitForPort();
     ASSERT_GT(port_, 0) << server_->Log();
@@ -505,6 +529,7 @@ class TlsTest : public ::testing::Test {
 
   std::string dir_;
   bool require_client_certificates_ = false;
+  bool with_policy_ = false;
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<ServerProcess> server_;
   int port_ = 0;
@@ -518,6 +543,57 @@ class MutualTlsTest : public TlsTest {
     TlsTest::SetUp();
   }
 };
+
+// A policy on top (AUTHZ_POLICY_FILE).
+class AuthorizationTest : public TlsTest {
+ protected:
+  void SetUp() override {
+    require_client_certificates_ = true;
+    with_policy_ = true;
+    TlsTest::SetUp();
+  }
+  client::Client As(const std::string& cert) const {
+    client::ClientOptions options = Options();
+    options.use_tls = true;
+    options.root_certs_pem = Read("ca.pem");
+    options.cert_chain_pem = Read(cert);
+    options.private_key_pem = Read("client.key");
+    return client::Client(options);
+  }
+};
+
+TEST_F(AuthorizationTest, EachCallerMayCallWhatThePolicyAllows) {
+  const client::Client auth = As("signed-client.pem");
+  const client::Client reader = As("reader.pem");
+  // Reads, allowed to both: the call reaches the service (NOT_FOUND).
+  EXPECT_EQ(Probe(auth), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Probe(reader), grpc::StatusCode::NOT_FOUND);
+  data::v1::GetUserCredentialsRequest credentials;
+  credentials.set_id(kMissingId);
+  data::v1::UserCredentials out;
+  auto ctx = auth.NewContext();
+  EXPECT_EQ(auth.users()
+                .GetUserCredentials(ctx.get(), credentials, &out)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  // The reader: denied by a deny rule, and by default for a write.
+  ctx = reader.NewContext();
+  const grpc::Status denied =
+      reader.users().GetUserCredentials(ctx.get(), credentials, &out);
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  data::v1::CreateUserRequest create;
+  data::v1::User user;
+  ctx = reader.NewContext();
+  EXPECT_EQ(reader.users().CreateUser(ctx.get(), create, &user).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ctx = auth.NewContext();
+  EXPECT_EQ(auth.users().CreateUser(ctx.get(), create, &user).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  // Denials are logged with the caller's identity.
+  EXPECT_THAT(server_->Log(),
+              ::testing::HasSubstr("spiffe://defifundr.test/reader"));
+  EXPECT_THAT(server_->Log(), ::testing::HasSubstr("permission denied"));
+}
 
 TEST_F(MutualTlsTest, ClientCertificateSignedByTheCaReachesTheService) {
   client::ClientOptions options = Options();

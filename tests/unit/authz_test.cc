@@ -1,0 +1,148 @@
+// Unit tests of server/authz.h: gRPC's authorization policy format, parsed
+// and evaluated.
+#include "server/authz.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace defifundr::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kPolicy[] = R"json({
+  "name": "data-service",
+  "deny_rules": [{
+    "name": "readers-never-see-credentials",
+    "source": {"principals": ["spiffe://defifundr/ns/prod/sa/reader-*"]},
+    "request": {"paths": ["/defifundr.data.v1.UserService/GetUserCredentials"]}
+  }],
+  "allow_rules": [
+    {"name": "auth-service",
+     "source": {"principals": ["spiffe://defifundr/ns/prod/sa/auth"]}},
+    {"name": "readers-read",
+     "source": {"principals": ["spiffe://defifundr/ns/prod/sa/reader-*"]},
+     "request": {"paths": ["/defifundr.data.v1.UserService/Get*", "*/ListUsers"]}},
+    {"name": "canary-by-header",
+     "source": {"principals": ["*"]},
+     "request": {"paths": ["*/CountUsers"],
+                 "headers": [{"key": "x-canary", "values": ["yes", "tr*"]}]}},
+    {"name": "health-for-anyone",
+     "request": {"paths": ["/grpc.health.v1.Health/*"]}}
+  ]
+})json";
+
+const std::multimap<std::string, std::string> kNoMetadata;
+
+TEST(AuthzPolicyTest, DenyRulesWinThenAllowRulesThenDenyByDefault) {
+  auto policy = AuthzPolicy::Parse(kPolicy);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  EXPECT_EQ(policy->name(), "data-service");
+  const std::vector<std::string> auth = {"spiffe://defifundr/ns/prod/sa/auth"};
+  const std::vector<std::string> reader = {
+      "spiffe://defifundr/ns/prod/sa/reader-billing", "billing.internal"};
+  auto decide = [&](const char* path, const std::vector<std::string>& who,
+                    const std::multimap<std::string, std::string>& md =
+                        kNoMetadata) {
+    return policy->Evaluate(path, who, md);
+  };
+  EXPECT_TRUE(decide("/defifundr.data.v1.UserService/GetUserCredentials", auth)
+                  .allowed);
+  AuthzDecision d =
+      decide("/defifundr.data.v1.UserService/GetUserCredentials", reader);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.rule, "readers-never-see-credentials");
+  d = decide("/defifundr.data.v1.UserService/GetUser", reader);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.rule, "readers-read");
+  EXPECT_TRUE(
+      decide("/defifundr.data.v1.UserService/ListUsers", reader).allowed);
+  d = decide("/defifundr.data.v1.UserService/UpdateUserPassword", reader);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.rule, "");
+  // Unauthenticated callers: only what a rule without a source allows.
+  EXPECT_TRUE(decide("/grpc.health.v1.Health/Check", {}).allowed);
+  EXPECT_FALSE(decide("/defifundr.data.v1.UserService/GetUser", {}).allowed);
+  // "*" principals: any authenticated caller; headers must match.
+  EXPECT_FALSE(
+      decide("/defifundr.data.v1.UserService/CountUsers", {"x"}).allowed);
+  EXPECT_TRUE(decide("/defifundr.data.v1.UserService/CountUsers", {"x"},
+                     {{"x-canary", "true"}})
+                  .allowed);
+  EXPECT_FALSE(decide("/defifundr.data.v1.UserService/CountUsers", {},
+                      {{"x-canary", "yes"}})
+                   .allowed);
+}
+
+TEST(AuthzPolicyTest, MalformedPoliciesAreRefusedNamingTheProblem) {
+  for (
+      const auto& [json, problem] :
+      std::vector<std::pair<std::string, std::string>>{
+          {"{", "authorization policy"},
+          {R"({"allow_rules": [{"name": "a"}]})", "no name"},
+          {R"({"name": "p"})", "no allow_rules"},
+          {R"({"name": "p", "allow_rules": [{}]})", "allow_rules[0]: no name"},
+          {R"({"name": "p", "allow_rules": [{"name": "a", "request": {"paths": ["/a*b"]}}]})",
+           "only at the start or the end"},
+          {R"({"name": "p", "allow_rules": [{"name": "a", "request": {"headers": [{"key": ":path", "values": ["x"]}]}}]})",
+           "cannot be matched"},
+          {R"({"name": "p", "allow_rules": [{"name": "a", "sources": {}}]})",
+           "sources"},
+      }) {
+    auto policy = AuthzPolicy::Parse(json);
+    ASSERT_FALSE(policy.ok()) << json;
+    EXPECT_EQ(policy.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(policy.status().message(), HasSubstr(problem)) << json;
+  }
+  EXPECT_EQ(AuthzPolicy::FromFile("/nonexistent/policy.json").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(MatchesPatternTest, PrefixSuffixExactAndAny) {
+  EXPECT_TRUE(MatchesPattern("*", ""));
+  EXPECT_TRUE(MatchesPattern("/a.B/*", "/a.B/Get"));
+  EXPECT_FALSE(MatchesPattern("/a.B/*", "/a.C/Get"));
+  EXPECT_TRUE(MatchesPattern("*/Get", "/a.B/Get"));
+  EXPECT_FALSE(MatchesPattern("*/Get", "/a.B/GetX"));
+  EXPECT_TRUE(MatchesPattern("/a.B/Get", "/a.B/Get"));
+  EXPECT_FALSE(MatchesPattern("/a.B/Get", "/a.B/Ge"));
+}
+
+// The policy deploy/ ships: only the auth service may read credentials,
+// change passwords or check OTPs; readers only read; the rest is denied.
+TEST(ShippedPolicyTest, DeployPolicyAllowsAndDeniesAsDocumented) {
+  auto policy = AuthzPolicy::FromFile(DEFIFUNDR_DEPLOY_POLICY);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  const std::string sa = "spiffe://defifundr.internal/ns/defifundr/sa/";
+  auto allowed = [&](const std::string& who, const std::string& method) {
+    std::vector<std::string> principals;
+    if (!who.empty()) principals.push_back(sa + who);
+    return policy->Evaluate(method, principals, kNoMetadata).allowed;
+  };
+  const std::string users = "/defifundr.data.v1.UserService/";
+  const std::string otps = "/defifundr.data.v1.OtpService/";
+  for (const std::string& m :
+       {users + "GetUserCredentials", users + "UpdateUserPassword",
+        otps + "VerifyOtp"}) {
+    EXPECT_TRUE(allowed("auth-service", m)) << m;
+    EXPECT_FALSE(allowed("api", m)) << m;
+    EXPECT_FALSE(allowed("reader-billing", m)) << m;
+    EXPECT_FALSE(allowed("", m)) << m;
+  }
+  EXPECT_TRUE(allowed("api", users + "CreateUser"));
+  EXPECT_TRUE(
+      allowed("api", "/defifundr.data.v1.SessionService/RotateSession"));
+  EXPECT_TRUE(allowed("reader-billing", users + "ListUsers"));
+  EXPECT_FALSE(allowed("reader-billing", users + "UpdateUser"));
+  EXPECT_FALSE(allowed("reader-billing", otps + "GetActiveOtp"));
+  EXPECT_FALSE(allowed("someone-else", users + "GetUser"));
+  EXPECT_FALSE(allowed("", users + "GetUser"));
+  EXPECT_TRUE(allowed("", "/grpc.health.v1.Health/Check"));
+}
+
+}  // namespace
+}  // namespace defifundr::server
