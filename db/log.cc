@@ -101,6 +101,16 @@ void SetThreadContext(std::initializer_list<Field> fields) {
 
 void ClearThreadContext() { t_context.clear(); }
 
+void SetThreadContextField(absl::string_view key, Value value) {
+  for (auto& [k, v] : t_context) {
+    if (k == key) {
+      v = std::move(value);
+      return;
+    }
+  }
+  t_context.emplace_back(std::string(key), std::move(value));
+}
+
 bool ParseSeverity(absl::string_view text, Severity* severity) {
   if (text == "debug") {
     *severity = Severity::kDebug;

@@ -80,6 +80,9 @@ class ScopedContext {
 /// such as interceptor hooks); Clear removes them.
 void SetThreadContext(std::initializer_list<Field> fields);
 void ClearThreadContext();
+/// Sets one context field of this thread (replacing a field of that key),
+/// e.g. the database backend an RPC's statements ran on.
+void SetThreadContextField(absl::string_view key, Value value);
 
 /// Writes one line with the given fields.
 void Write(Severity severity, absl::string_view message,

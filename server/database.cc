@@ -53,6 +53,9 @@ absl::StatusOr<db::pg::Result> Database::Exec(
   if (st == nullptr) {
     return absl::InternalError(absl::StrCat("unknown query ", statement));
   }
+  // The RPC's log lines name the backend (pg_stat_activity.pid, %p in
+  // PostgreSQL's log_line_prefix) its statements ran on.
+  log::SetThreadContextField("backend_pid", conn.backend_pid());
   const absl::Time start = absl::Now();
   auto result =
       conn.ExecStatement(st->name, st->sql, params, options,

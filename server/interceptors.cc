@@ -126,7 +126,13 @@ class AccessLog : public grpc::experimental::Interceptor {
                   status.error_code() == grpc::StatusCode::UNKNOWN
               ? log::Severity::kError
               : log::Severity::kInfo;
-      SetContext();
+      // The context the handler left (its ids, the backend it used), with
+      // the ids set again in case this hook runs on another thread.
+      log::SetThreadContextField("request_id", request_id_);
+      if (!trace_id_.empty()) {
+        log::SetThreadContextField("trace_id", trace_id_);
+        log::SetThreadContextField("span_id", span_id_);
+      }
       log::Write(severity, "rpc",
                  {{"method", std::string(info_->method())},
                   {"code", std::string(CodeName(status.error_code()))},

@@ -56,10 +56,12 @@ class LoggingTest : public ::testing::Test {
 TEST_F(LoggingTest, EveryLineOfAnRpcCarriesItsIds) {
   // The one pooled connection loses its statements, so that GetUser writes a
   // line of its own ("prepared statement lost or stale") while it runs.
+  int pid = 0;
   {
     auto conn = server_->server().pool().Acquire(absl::InfiniteFuture());
     ASSERT_TRUE(conn.ok());
     ASSERT_TRUE((*conn)->Exec("DEALLOCATE ALL").ok());
+    pid = (*conn)->backend_pid();
   }
   grpc::ClientContext ctx;
   ctx.AddMetadata("traceparent",
@@ -86,6 +88,9 @@ TEST_F(LoggingTest, EveryLineOfAnRpcCarriesItsIds) {
     if (absl::StrContains(line, "\"msg\":\"rpc\"")) {
       rpc_line = true;
       EXPECT_THAT(line, HasSubstr("\"code\":\"NOT_FOUND\""));
+      // The backend its statement ran on: what pg_stat_activity.pid and
+      // PostgreSQL's own log (%p) show.
+      EXPECT_THAT(line, HasSubstr(absl::StrCat("\"backend_pid\":", pid)));
       EXPECT_THAT(line, ::testing::ContainsRegex("\"ms\":[0-9]"));
     }
     if (absl::StrContains(line, "prepared statement lost or stale")) {
