@@ -229,7 +229,8 @@ TEST(MigrateTest, SessionSettingsAreResetAfterTheCommand) {
   ASSERT_TRUE(db.ok()) << db.status();
   auto conn = (*db)->Connect();
   const auto setting = [&](const char* name) {
-    auto r = conn->Exec(absl::StrCat("SELECT current_setting('", name, "', true)"));
+    auto r =
+        conn->Exec(absl::StrCat("SELECT current_setting('", name, "', true)"));
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() && r->rows() == 1 ? std::string(r->row(0).Text(0)) : "?";
   };

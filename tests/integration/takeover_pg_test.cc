@@ -635,9 +635,10 @@ TEST(TakeoverSchemaTest, DownRefusesRowsTheEarlierShapeCannotHold) {
       std::string(150, 'x'), "', '', now(), NULL)"));
   const absl::Status down = migrator.DownTo(20250502134956);
   EXPECT_EQ(down.code(), absl::StatusCode::kInvalidArgument) << down;
-  EXPECT_THAT(down.message(),
-              HasSubstr("sessions.user_login_type: 1 row(s) longer than 100 "
-                        "characters (ids: bbbbbbbb-0000-4000-8000-0000000000f1)"));
+  EXPECT_THAT(
+      down.message(),
+      HasSubstr("sessions.user_login_type: 1 row(s) longer than 100 "
+                "characters (ids: bbbbbbbb-0000-4000-8000-0000000000f1)"));
   EXPECT_THAT(down.message(),
               HasSubstr("sessions.last_used_at: 1 row(s) NULL"));
   EXPECT_THAT(down.message(), HasSubstr("nothing was changed"));
