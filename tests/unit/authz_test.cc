@@ -2,6 +2,9 @@
 // and evaluated.
 #include "server/authz.h"
 
+#include <grpcpp/security/auth_context.h>
+#include <prometheus/registry.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -142,6 +145,78 @@ TEST(ShippedPolicyTest, DeployPolicyAllowsAndDeniesAsDocumented) {
   EXPECT_FALSE(allowed("someone-else", users + "GetUser"));
   EXPECT_FALSE(allowed("", users + "GetUser"));
   EXPECT_TRUE(allowed("", "/grpc.health.v1.Health/Check"));
+}
+
+// An iterator over no property (its constructor is protected).
+struct NoProperties : grpc::AuthPropertyIterator {
+  NoProperties() = default;
+};
+
+// A peer as gRPC's TLS stack describes it: authenticated, with these URI
+// SANs.
+class FakeAuthContext : public grpc::AuthContext {
+ public:
+  explicit FakeAuthContext(std::vector<std::string> sans)
+      : sans_(std::move(sans)) {}
+  bool IsPeerAuthenticated() const override { return !sans_.empty(); }
+  std::vector<grpc::string_ref> GetPeerIdentity() const override {
+    return FindPropertyValues("x509_subject_alternative_name");
+  }
+  std::string GetPeerIdentityPropertyName() const override {
+    return "x509_subject_alternative_name";
+  }
+  std::vector<grpc::string_ref> FindPropertyValues(
+      const std::string& name) const override {
+    std::vector<grpc::string_ref> out;
+    if (name == "x509_subject_alternative_name") {
+      for (const std::string& s : sans_) out.emplace_back(s);
+    }
+    return out;
+  }
+  grpc::AuthPropertyIterator begin() const override { return NoProperties(); }
+  grpc::AuthPropertyIterator end() const override { return NoProperties(); }
+  void AddProperty(const std::string&, const grpc::string_ref&) override {}
+  bool SetPeerIdentityPropertyName(const std::string&) override {
+    return false;
+  }
+
+ private:
+  std::vector<std::string> sans_;
+};
+
+TEST(AuthzProcessorTest, DenialsArePermissionDeniedAndCounted) {
+  auto policy = AuthzPolicy::Parse(kPolicy);
+  ASSERT_TRUE(policy.ok()) << policy.status();
+  Metrics metrics("test", "test");
+  auto processor = MakeAuthzProcessor(*std::move(policy), &metrics);
+  auto call = [&](const std::string& path, std::vector<std::string> sans) {
+    const std::string path_key = ":path";
+    grpc::AuthMetadataProcessor::InputMetadata md;
+    md.emplace(grpc::string_ref(path_key), grpc::string_ref(path));
+    FakeAuthContext context(std::move(sans));
+    grpc::AuthMetadataProcessor::OutputMetadata consumed, response;
+    return processor->Process(md, &context, &consumed, &response);
+  };
+  const std::string credentials =
+      "/defifundr.data.v1.UserService/GetUserCredentials";
+  EXPECT_TRUE(call(credentials, {"spiffe://defifundr/ns/prod/sa/auth"}).ok());
+  const grpc::Status denied =
+      call(credentials, {"spiffe://defifundr/ns/prod/sa/reader-x"});
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(call(credentials, {}).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  double counted = 0;
+  for (const auto& family : metrics.registry().Collect()) {
+    if (family.name != "defifundr_authz_denied_total") continue;
+    for (const auto& m : family.metric) {
+      for (const auto& label : m.label) {
+        if (label.name == "grpc_method" && label.value == credentials) {
+          counted += m.counter.value;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(counted, 2);
 }
 
 }  // namespace
