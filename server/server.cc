@@ -195,6 +195,9 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // Without SO_REUSEPORT a second server on the same port fails to start
+  // instead of silently sharing the port (and its calls) with the first.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen, *credentials, &s->port_);
   for (auto& service : s->services_) builder.RegisterService(service.get());
   std::vector<
@@ -205,8 +208,10 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", config.listen));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", config.listen,
+        ": the port is taken (another server?) or the address is not this "
+        "host's; set GRPC_LISTEN"));
   }
   if (!config.metrics_listen.empty()) {
     ScrapeSources sources;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_server.h"
 
@@ -134,6 +135,23 @@ TEST(ServerPoolTest, HealthFollowsTheDatabase) {
     absl::SleepFor(absl::Milliseconds(50));
   }
   EXPECT_EQ(health(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+// A second server on a port already taken fails to start, naming the
+// address, rather than sharing the port (SO_REUSEPORT) with the first.
+TEST(ServerPortTest, ATakenPortFailsStartUpNamingIt) {
+  auto first = testing::TestServer::Start();
+  ASSERT_TRUE(first.ok()) << first.status();
+  server::ServerConfig config;
+  config.database_url = (*first)->db().url();
+  config.listen = absl::StrCat("127.0.0.1:", (*first)->server().port());
+  config.metrics_listen = "";
+  auto second = server::DataServer::Start(config);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(
+      second.status().message(),
+      ::testing::HasSubstr(absl::StrCat("cannot listen on ", config.listen)));
 }
 
 }  // namespace
