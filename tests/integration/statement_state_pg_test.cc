@@ -258,7 +258,16 @@ TEST_F(StatementStateTest,
   auto server = testing::TestServer::StartOn(*std::move(database), config);
   ASSERT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);
-  const User user = MakeUser("pooled@example.com");
+  // The row goes in directly: in this deliberately wrong setting any call,
+  // a CreateUser too, may answer UNAVAILABLE.
+  User user;
+  user.set_id("00000000-0000-4000-8000-0000000000aa");
+  db().Exec(absl::StrCat(
+      "INSERT INTO users (id, email, account_type, personal_account_type, "
+      "first_name, last_name, nationality) VALUES ('",
+      user.id(),
+      "', 'pooled@example.com', 'personal', 'employee', 'P', 'O', "
+      "'Ghana')"));
   std::atomic<int> ok{0};
   std::atomic<int> unavailable{0};
   std::vector<std::string> others;
