@@ -5,7 +5,6 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "db/log.h"
@@ -15,8 +14,6 @@
 
 namespace defifundr::server {
 namespace {
-
-constexpr absl::string_view kReasonPayload = "defifundr.data/reason";
 
 // The reason of a unique violation, by the constraint (or unique index).
 std::string UniqueReason(absl::string_view constraint) {
@@ -54,14 +51,9 @@ std::pair<std::string, std::string> FieldOf(absl::string_view message) {
 
 }  // namespace
 
-absl::Status WithReason(absl::Status status, absl::string_view reason) {
-  status.SetPayload(kReasonPayload, absl::Cord(reason));
-  return status;
-}
-
 std::string ReasonOf(const absl::Status& status) {
-  if (auto reason = status.GetPayload(kReasonPayload); reason.has_value()) {
-    return std::string(*reason);
+  if (auto reason = db::pg::TaggedReasonOf(status); reason.has_value()) {
+    return *reason;
   }
   const std::string sqlstate = db::pg::SqlStateOf(status).value_or("");
   switch (status.code()) {
@@ -82,14 +74,10 @@ std::string ReasonOf(const absl::Status& status) {
       return sqlstate == "55P03" ? "LOCK_NOT_AVAILABLE"
                                  : "TRANSACTION_CONFLICT";
     case absl::StatusCode::kUnavailable:
-      if (db::pg::IsStatementStateError(status)) return "STATEMENT_STATE_LOST";
-      if (absl::StartsWith(status.message(),
-                           "no database connection became "
-                           "free")) {
-        return "POOL_EXHAUSTED";
-      }
-      if (status.message() == "the pool is closed") return "SHUTTING_DOWN";
-      return "DATABASE_UNAVAILABLE";
+      // The pool and connections tag theirs (POOL_EXHAUSTED,
+      // DATABASE_UNAVAILABLE, ...: db/pg/error.h).
+      return db::pg::IsStatementStateError(status) ? "STATEMENT_STATE_LOST"
+                                                   : "UNAVAILABLE";
     default:
       return "";
   }

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "db/pg/error.h"
 
 namespace defifundr::server {
 
@@ -27,8 +28,8 @@ inline constexpr absl::string_view kErrorDomain = "data.defifundr";
 
 /// `status` with the ErrorInfo reason `reason` (UPPER_SNAKE_CASE, stable:
 /// clients branch on it), e.g. WithReason(absl::FailedPreconditionError(..),
-/// "SESSION_NOT_ACTIVE").
-absl::Status WithReason(absl::Status status, absl::string_view reason);
+/// "SESSION_NOT_ACTIVE"). The same as the database layer's.
+using db::pg::WithReason;
 
 /// The ErrorInfo reason ToGrpcStatus gives `status` ("" for codes without
 /// ErrorInfo).

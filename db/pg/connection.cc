@@ -100,8 +100,9 @@ Connection::~Connection() { PQfinish(conn_); }
 absl::Status Connection::ConnectionError(absl::string_view what) {
   broken_ = true;
   std::string msg(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn_)));
-  return absl::UnavailableError(
-      absl::StrCat("database connection failed (", what, "): ", msg));
+  return WithReason(absl::UnavailableError(absl::StrCat(
+                        "database connection failed (", what, "): ", msg)),
+                    "DATABASE_UNAVAILABLE");
 }
 
 bool Connection::Wait(bool for_write, absl::Time until) {

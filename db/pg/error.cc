@@ -10,6 +10,7 @@ namespace {
 constexpr absl::string_view kSqlStatePayload = "defifundr.data/sqlstate";
 constexpr absl::string_view kConstraintPayload = "defifundr.data/constraint";
 constexpr absl::string_view kColumnPayload = "defifundr.data/column";
+constexpr absl::string_view kReasonPayload = "defifundr.data/reason";
 
 std::optional<std::string> Payload(const absl::Status& status,
                                    absl::string_view url) {
@@ -94,6 +95,7 @@ absl::Status StatusFromReport(const ErrorReport& r) {
       code, absl::StrCat(message, r.sqlstate.empty() ? "" : " [SQLSTATE ",
                          r.sqlstate, r.sqlstate.empty() ? "" : "]"));
   status.SetPayload(kSqlStatePayload, absl::Cord(r.sqlstate));
+  if (r.sqlstate.empty()) status = WithReason(status, "DATABASE_UNAVAILABLE");
   if (!r.constraint.empty()) {
     status.SetPayload(kConstraintPayload, absl::Cord(r.constraint));
   }
@@ -104,6 +106,15 @@ absl::Status StatusFromReport(const ErrorReport& r) {
 
 std::optional<std::string> SqlStateOf(const absl::Status& status) {
   return Payload(status, kSqlStatePayload);
+}
+
+absl::Status WithReason(absl::Status status, absl::string_view reason) {
+  status.SetPayload(kReasonPayload, absl::Cord(reason));
+  return status;
+}
+
+std::optional<std::string> TaggedReasonOf(const absl::Status& status) {
+  return Payload(status, kReasonPayload);
 }
 
 std::optional<std::string> ConstraintOf(const absl::Status& status) {

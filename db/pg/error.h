@@ -42,6 +42,15 @@ absl::Status StatusFromReport(const ErrorReport& report);
 
 /// The SQLSTATE a status was built from, if StatusFromReport built it.
 std::optional<std::string> SqlStateOf(const absl::Status& status);
+/// `status` tagged with a stable reason (UPPER_SNAKE_CASE) that callers can
+/// branch on; the server sends it as the google.rpc.ErrorInfo reason. The
+/// pool and connections tag theirs: POOL_EXHAUSTED, SHUTTING_DOWN,
+/// DATABASE_UNAVAILABLE (the database cannot be reached; its message may
+/// name hosts and ports).
+absl::Status WithReason(absl::Status status, absl::string_view reason);
+/// The reason WithReason tagged `status` with, if any.
+std::optional<std::string> TaggedReasonOf(const absl::Status& status);
+
 /// The constraint (or unique index) the report named, if any.
 std::optional<std::string> ConstraintOf(const absl::Status& status);
 /// The column the report named (e.g. a NOT NULL violation's), if any.

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "db/log.h"
+#include "db/pg/error.h"
 
 namespace defifundr::db::pg {
 
@@ -57,12 +58,17 @@ absl::StatusOr<PooledConnection> Pool::AcquireImpl(absl::Time deadline) {
           mu_.AwaitWithDeadline(absl::Condition(&can_proceed), deadline);
       --waiters_;
       if (!proceed) {
-        return absl::UnavailableError(absl::StrCat(
-            "no database connection became free before the deadline (pool "
-            "size ",
-            options_.max_size, ")"));
+        return WithReason(
+            absl::UnavailableError(absl::StrCat(
+                "no database connection became free before the deadline (pool "
+                "size ",
+                options_.max_size, ")")),
+            "POOL_EXHAUSTED");
       }
-      if (closed_) return absl::UnavailableError("the pool is closed");
+      if (closed_) {
+        return WithReason(absl::UnavailableError("the pool is closed"),
+                          "SHUTTING_DOWN");
+      }
       if (!idle_.empty()) {
         conn = std::move(idle_.back());
         idle_.pop_back();
@@ -91,9 +97,11 @@ absl::StatusOr<PooledConnection> Pool::AcquireImpl(absl::Time deadline) {
       absl::MutexLock lock(&mu_);
       --open_;
       if (status.code() == absl::StatusCode::kDeadlineExceeded) {
-        return absl::UnavailableError(absl::StrCat(
-            "could not open a database connection before the deadline: ",
-            status.message()));
+        return WithReason(
+            absl::UnavailableError(absl::StrCat(
+                "could not open a database connection before the deadline: ",
+                status.message())),
+            "DATABASE_UNAVAILABLE");
       }
       return status;
     }

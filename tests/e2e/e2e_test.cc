@@ -204,5 +204,15 @@ TEST_F(ServeTest, SigtermShutsDownCleanly) {
   EXPECT_THAT(log, HasSubstr("stopped"));
 }
 
+// Bad values of the serve flags added for logs and poolers are refused at
+// once (exit 2), naming the flag.
+TEST(CliFlagsTest, BadLogLevelOrStatementCacheExitsTwo) {
+  std::string out;
+  EXPECT_EQ(RunCli({"serve", "--log_level=loud"}, "", &out), 2);
+  EXPECT_THAT(out, HasSubstr("--log_level"));
+  EXPECT_EQ(RunCli({"serve", "--db_statement_cache=sometimes"}, "", &out), 2);
+  EXPECT_THAT(out, HasSubstr("--db_statement_cache"));
+}
+
 }  // namespace
 }  // namespace defifundr

@@ -101,6 +101,60 @@ TEST_F(ErrorDetailsTest, ReasonsOfTheOtherCodes) {
              grpc::StatusCode::FAILED_PRECONDITION, "SESSION_NOT_ACTIVE");
 }
 
+TEST_F(ErrorDetailsTest, DomainReasons) {
+  const User a = MakeUser("a@example.com");
+  const User b = MakeUser("b@example.com");
+  // STATUS_MISMATCH: a compare-and-set whose expected status is not the
+  // stored one.
+  CreateTransactionRequest create;
+  create.mutable_transaction()->set_user_id(a.id());
+  create.mutable_transaction()->set_tx_hash("0xabc");
+  create.mutable_transaction()->set_transaction_pin_hash("h");
+  create.mutable_transaction()->set_status(TRANSACTION_STATUS_PENDING);
+  Transaction tx;
+  ASSERT_TRUE(
+      api().transactions().CreateTransaction(Ctx().get(), create, &tx).ok());
+  UpdateTransactionStatusRequest cas;
+  cas.set_id(tx.id());
+  cas.set_status(TRANSACTION_STATUS_CONFIRMED);
+  cas.set_expected_status(TRANSACTION_STATUS_FAILED);
+  ExpectInfo(
+      api().transactions().UpdateTransactionStatus(Ctx().get(), cas, &tx),
+      grpc::StatusCode::FAILED_PRECONDITION, "STATUS_MISMATCH");
+  // DEVICE_TOKEN_TAKEN: another user's device token.
+  UpsertDeviceTokenRequest upsert;
+  upsert.mutable_user_device()->set_user_id(a.id());
+  upsert.mutable_user_device()->set_device_token("token-1");
+  upsert.mutable_user_device()->set_platform("ios");
+  UserDevice device;
+  ASSERT_TRUE(
+      api().devices().UpsertDeviceToken(Ctx().get(), upsert, &device).ok());
+  upsert.mutable_user_device()->set_user_id(b.id());
+  ExpectInfo(api().devices().UpsertDeviceToken(Ctx().get(), upsert, &device),
+             grpc::StatusCode::ALREADY_EXISTS, "DEVICE_TOKEN_TAKEN");
+}
+
+// POOL_EXHAUSTED: no connection frees before the server's own cap on the
+// call; the message (the pool's size) is kept.
+TEST(PoolExhaustedTest, IsUnavailableWithItsReason) {
+  server::ServerConfig config;
+  config.pool_size = 1;
+  config.handler.max_rpc_timeout = absl::Milliseconds(200);
+  auto server = testing::TestServer::Start(config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto held =
+      (*server)->server().pool().Acquire(absl::Now() + absl::Seconds(5));
+  ASSERT_TRUE(held.ok());
+  GetUserRequest get;
+  get.set_id("00000000-0000-4000-8000-000000000001");
+  User out;
+  auto ctx = (*server)->client().NewContext();
+  const grpc::Status s =
+      (*server)->client().users().GetUser(ctx.get(), get, &out);
+  ExpectInfo(s, grpc::StatusCode::UNAVAILABLE, "POOL_EXHAUSTED");
+  EXPECT_THAT(s.error_message(), HasSubstr("pool size 1"));
+}
+
 TEST_F(ErrorDetailsTest, AnOutageNamesNoHostOrPort) {
   const User user = MakeUser("outage@example.com");
   // The database stops accepting connections, and every pooled one ends.

@@ -165,6 +165,14 @@ TEST(PlaintextWarningTest, NonLoopbackWithoutTlsIsWarnedAtStartUp) {
   auto refused = server::DataServer::Start(config);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(refused.status().message(), HasSubstr("TLS_CLIENT_CA_FILE"));
+
+  // An authorization policy needs mutual TLS: its principals come from
+  // client certificates.
+  config.tls_client_ca_file = "";
+  config.authz_policy_file = "/nonexistent/policy.json";
+  auto no_mtls = server::DataServer::Start(config);
+  EXPECT_EQ(no_mtls.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(no_mtls.status().message(), HasSubstr("AUTHZ_POLICY_FILE"));
 }
 
 }  // namespace

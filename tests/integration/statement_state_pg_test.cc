@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "client/errors.h"
 #include "defifundr/data/v1/sessions.grpc.pb.h"
 #include "defifundr/data/v1/users.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -220,6 +221,9 @@ TEST_F(StatementStateTest,
     const grpc::Status s = GetUser(user.id());
     EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
     EXPECT_THAT(s.error_message(), HasSubstr("GetUser"));
+    auto info = client::ErrorInfoOf(s);
+    ASSERT_TRUE(info.has_value());
+    EXPECT_EQ(info->reason(), "SCHEMA_MISMATCH");
     EXPECT_THAT(s.error_message(), HasSubstr("last_name"));
   }
   EXPECT_TRUE(
