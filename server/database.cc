@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "db/log.h"
+#include "server/interceptors.h"
 #include "server/status.h"
 
 namespace defifundr::server {
@@ -21,6 +22,8 @@ db::pg::CallOptions CallOptionsFor(const grpc::ServerContext* context,
       deadline = std::min(deadline, absl::FromChrono(d));
     }
     options.cancelled = [context] { return context->IsCancelled(); };
+    options.application_name =
+        DatabaseApplicationName(context->client_metadata());
   }
   options.deadline = deadline;
   return options;

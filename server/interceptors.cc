@@ -87,6 +87,43 @@ bool ParseTraceparent(absl::string_view header, std::string* trace_id,
 
 namespace {
 
+absl::string_view View(const grpc::string_ref& s) {
+  return absl::string_view(s.data(), s.size());
+}
+
+}  // namespace
+
+RequestIds ReadRequestIds(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  RequestIds ids;
+  if (auto it = metadata.find("x-request-id"); it != metadata.end()) {
+    if (IsAcceptableRequestId(View(it->second))) {
+      ids.request_id = std::string(View(it->second));
+    }
+  }
+  if (auto it = metadata.find("traceparent"); it != metadata.end()) {
+    ParseTraceparent(View(it->second), &ids.trace_id, &ids.span_id);
+  }
+  return ids;
+}
+
+std::string DatabaseApplicationName(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  // PostgreSQL keeps NAMEDATALEN - 1 bytes of application_name.
+  constexpr size_t kMaxApplicationName = 63;
+  const RequestIds ids = ReadRequestIds(metadata);
+  std::string name =
+      !ids.trace_id.empty()
+          ? absl::StrCat("defifundr-data trace_id=", ids.trace_id)
+      : !ids.request_id.empty()
+          ? absl::StrCat("defifundr-data request_id=", ids.request_id)
+          : std::string();
+  if (name.size() > kMaxApplicationName) name.resize(kMaxApplicationName);
+  return name;
+}
+
+namespace {
+
 class AccessLog : public grpc::experimental::Interceptor {
  public:
   explicit AccessLog(grpc::experimental::ServerRpcInfo* info)
@@ -97,19 +134,22 @@ class AccessLog : public grpc::experimental::Interceptor {
     using grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      const auto* md = methods->GetRecvInitialMetadata();
+      auto* md = methods->GetRecvInitialMetadata();
       if (md != nullptr) {
-        if (auto it = md->find("x-request-id"); it != md->end()) {
-          const absl::string_view id(it->second.data(), it->second.size());
-          if (IsAcceptableRequestId(id)) request_id_ = std::string(id);
-        }
-        if (auto it = md->find("traceparent"); it != md->end()) {
-          ParseTraceparent(
-              absl::string_view(it->second.data(), it->second.size()),
-              &trace_id_, &span_id_);
+        RequestIds ids = ReadRequestIds(*md);
+        request_id_ = std::move(ids.request_id);
+        trace_id_ = std::move(ids.trace_id);
+        span_id_ = std::move(ids.span_id);
+      }
+      if (request_id_.empty()) {
+        request_id_ = NewRequestId();
+        if (md != nullptr) {
+          // The handler reads it back (ReadRequestIds): it replaces an
+          // unacceptable one. The string lives as long as the call.
+          md->erase("x-request-id");
+          md->emplace("x-request-id", request_id_);
         }
       }
-      if (request_id_.empty()) request_id_ = NewRequestId();
       info_->server_context()->AddTrailingMetadata("x-request-id", request_id_);
       SetContext();
     }

@@ -5,7 +5,9 @@
 #define DEFIFUNDR_SERVER_INTERCEPTORS_H_
 
 #include <grpcpp/support/server_interceptor.h>
+#include <grpcpp/support/string_ref.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -20,11 +22,36 @@ namespace defifundr::server {
 bool ParseTraceparent(absl::string_view header, std::string* trace_id,
                       std::string* span_id);
 
+/// The ids that tie an RPC's log lines (and its statements) together.
+struct RequestIds {
+  /// The caller's `x-request-id` when acceptable (1 to 128 characters of
+  /// [A-Za-z0-9._:-]), else empty.
+  std::string request_id;
+  /// From a valid W3C `traceparent`, else empty: 32 and 16 hex digits.
+  std::string trace_id;
+  std::string span_id;
+};
+
+/// Reads the ids from an RPC's request metadata. The access-log interceptor
+/// stores the id it generates there as `x-request-id`, so after it ran
+/// request_id is never empty.
+RequestIds ReadRequestIds(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
+
+/// The application_name an RPC's statements run under
+/// (db::pg::CallOptions::application_name): "defifundr-data trace_id=<32
+/// hex>" when the caller sent a valid traceparent, else "defifundr-data
+/// request_id=<id>", cut to PostgreSQL's 63 bytes. pg_stat_activity and the
+/// server log (%a) then lead back to the RPC's log lines.
+std::string DatabaseApplicationName(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
+
 /// Creates the access-log interceptor for ServerBuilder::
 /// experimental().SetInterceptorCreators(). Every RPC gets a request id: the
 /// caller's `x-request-id` metadata (1 to 128 characters of
 /// [A-Za-z0-9._:-]) or a random 32-hex-digit one, sent back as trailing
-/// metadata `x-request-id`. Every log line written while the RPC runs
+/// metadata `x-request-id` (and, when generated, stored as the request's
+/// `x-request-id` for ReadRequestIds). Every log line written while the RPC runs
 /// carries it as `request_id`, and `trace_id` and `span_id` when the caller
 /// sent a valid W3C `traceparent`.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>

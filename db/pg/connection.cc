@@ -178,6 +178,7 @@ absl::Status Connection::Cancel() {
 
 absl::StatusOr<Result> Connection::Await(const CallOptions& options) {
   if (absl::Status s = Flush(options.deadline); !s.ok()) return s;
+  const bool pipeline = PQpipelineStatus(conn_) != PQ_PIPELINE_OFF;
   std::optional<absl::Status> interrupted;
   absl::Time hard_deadline = options.deadline;
   Result last;
@@ -211,8 +212,22 @@ absl::StatusOr<Result> Connection::Await(const CallOptions& options) {
       if (PQconsumeInput(conn_) == 0) return ConnectionError("receive");
     }
     PGresult* res = PQgetResult(conn_);
-    if (res == nullptr) break;
+    if (res == nullptr) {
+      // In pipeline mode a null ends one query's results; the pipeline ends
+      // at its sync point.
+      if (pipeline && PQstatus(conn_) != CONNECTION_BAD) continue;
+      break;
+    }
     const ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_PIPELINE_SYNC) {
+      PQclear(res);
+      if (PQexitPipelineMode(conn_) != 1) broken_ = true;
+      break;
+    }
+    if (st == PGRES_PIPELINE_ABORTED) {  // After an earlier query's error.
+      PQclear(res);
+      continue;
+    }
     if (st == PGRES_COPY_IN) {
       // The caller continues with PutCopyData/EndCopy.
       return Result(res);
@@ -254,16 +269,71 @@ struct ParamArrays {
   }
 };
 
+// The statement that tags a pipeline's statements with the request they
+// serve (CallOptions::application_name).
+constexpr char kSetApplicationNameStatement[] =
+    "defifundr_set_application_name";
+constexpr char kSetApplicationNameSql[] =
+    "SELECT pg_catalog.set_config('application_name', $1, true)";
+
 }  // namespace
+
+absl::Status Connection::SendSetApplicationName(const std::string& name) {
+  const char* values[] = {name.c_str()};
+  if (IsPrepared(kSetApplicationNameStatement)) {
+    if (!PQsendQueryPrepared(conn_, kSetApplicationNameStatement, 1, values,
+                             nullptr, nullptr, 0)) {
+      return ConnectionError("send");
+    }
+    return absl::OkStatus();
+  }
+  if (!PQsendQueryParams(conn_, kSetApplicationNameSql, 1, nullptr, values,
+                         nullptr, nullptr, 0)) {
+    return ConnectionError("send");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> Connection::StartTaggedPipeline(
+    const CallOptions& options) {
+  if (options.application_name.empty() || !IsIdle()) return false;
+  if (statement_cache_ == StatementCache::kPrepared &&
+      !IsPrepared(kSetApplicationNameStatement)) {
+    // Prepared once per connection, before its first pipeline.
+    if (absl::Status s = Prepare(kSetApplicationNameStatement,
+                                 kSetApplicationNameSql, options);
+        !s.ok() && SqlStateOf(s) != "42P05") {
+      return s;
+    }
+    prepared_.insert(kSetApplicationNameStatement);
+  }
+  if (PQenterPipelineMode(conn_) != 1) return ConnectionError("pipeline");
+  if (absl::Status s = SendSetApplicationName(options.application_name);
+      !s.ok()) {
+    if (!IsBroken() && PQexitPipelineMode(conn_) != 1) broken_ = true;
+    return s;
+  }
+  return true;
+}
+
+absl::Status Connection::FinishPipeline() {
+  if (PQpipelineSync(conn_) != 1) return ConnectionError("send");
+  return absl::OkStatus();
+}
 
 absl::StatusOr<Result> Connection::ExecParams(absl::string_view sql,
                                               std::span<const Param> params,
                                               const CallOptions& options) {
   const std::string query(sql);
   ParamArrays a(params);
+  auto pipeline = StartTaggedPipeline(options);
+  if (!pipeline.ok()) return pipeline.status();
   if (!PQsendQueryParams(conn_, query.c_str(), static_cast<int>(params.size()),
                          nullptr, a.values.data(), nullptr, nullptr, 0)) {
     return ConnectionError("send");
+  }
+  if (*pipeline) {
+    if (absl::Status s = FinishPipeline(); !s.ok()) return s;
   }
   return Await(options);
 }
@@ -296,9 +366,14 @@ absl::StatusOr<Result> Connection::ExecPrepared(absl::string_view name,
                                                 const CallOptions& options) {
   const std::string n(name);
   ParamArrays a(params);
+  auto pipeline = StartTaggedPipeline(options);
+  if (!pipeline.ok()) return pipeline.status();
   if (!PQsendQueryPrepared(conn_, n.c_str(), static_cast<int>(params.size()),
                            a.values.data(), nullptr, nullptr, 0)) {
     return ConnectionError("send");
+  }
+  if (*pipeline) {
+    if (absl::Status s = FinishPipeline(); !s.ok()) return s;
   }
   return Await(options);
 }
@@ -368,6 +443,9 @@ absl::StatusOr<Result> Connection::ExecStatement(absl::string_view name,
   // Lost (26000) or stale (0A000): forget it; the server may still hold a
   // stale one.
   prepared_.erase(name);
+  // The statement tagging the pipeline may be what was lost (DEALLOCATE
+  // ALL loses both): prepared again too.
+  prepared_.erase(kSetApplicationNameStatement);
   recheck_.insert(std::string(name));
   if (SqlStateOf(result.status()) != "26000") stale_.insert(std::string(name));
   log::Info("prepared statement lost or stale; preparing it again",

@@ -32,6 +32,17 @@ struct CallOptions {
   /// Polled about every 50 ms while waiting; true cancels the statement:
   /// CANCELLED. May be empty.
   std::function<bool()> cancelled;
+  /// When non-empty, the statements run by ExecStatement (and a transaction
+  /// begun with these options) run with PostgreSQL's `application_name` set
+  /// to this, so that pg_stat_activity and the server log (`%a` in
+  /// log_line_prefix) show which request they serve. It is set with
+  /// `set_config('application_name', ..., is_local => true)` sent in the
+  /// same round trip as the statement (libpq pipeline mode), so it costs no
+  /// round trip, keeps prepared statements prepared, and reverts when the
+  /// statement's (implicit or explicit) transaction ends, also behind a
+  /// transaction-mode pooler. The server keeps the first 63 bytes and turns
+  /// non-ASCII bytes into '?'.
+  std::string application_name;
 };
 
 /// A text-format parameter; nullopt is SQL NULL. Must not contain a NUL byte.
@@ -154,8 +165,21 @@ class Connection {
 
  private:
   explicit Connection(PGconn* conn) : conn_(conn) {}
-  // Waits for the reply of a query already sent, honouring `options`.
+  // Waits for the reply of a query already sent, honouring `options`. In
+  // pipeline mode, waits for every query up to the pipeline's sync point
+  // and leaves pipeline mode; the result is the last query's, the status
+  // the first error.
   absl::StatusOr<Result> Await(const CallOptions& options);
+  // Sends set_config('application_name', name, true) as the first query of
+  // a pipeline the caller has entered (pipeline mode).
+  absl::Status SendSetApplicationName(const std::string& name);
+  // Enters pipeline mode and sends the application name first when
+  // `options` carry one and no transaction is open (a transaction has it
+  // from Transaction::Begin); the caller then sends its statement and calls
+  // FinishPipeline. Returns whether a pipeline was started.
+  absl::StatusOr<bool> StartTaggedPipeline(const CallOptions& options);
+  // Marks the end of the pipeline (a Sync) after the caller's statement.
+  absl::Status FinishPipeline();
   // Flushes the output buffer before `deadline`.
   absl::Status Flush(absl::Time deadline);
   absl::Status Cancel();

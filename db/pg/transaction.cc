@@ -27,7 +27,21 @@ absl::string_view BeginSql(IsolationLevel isolation) {
 absl::StatusOr<Transaction> Transaction::Begin(Connection& conn,
                                                IsolationLevel isolation,
                                                const CallOptions& options) {
-  auto r = conn.Exec(BeginSql(isolation), options);
+  std::string sql(BeginSql(isolation));
+  if (!options.application_name.empty()) {
+    // The transaction's statements show the request they serve; set in the
+    // same round trip, and reverted when the transaction ends.
+    char* quoted =
+        PQescapeLiteral(conn.raw(), options.application_name.data(),
+                        options.application_name.size());
+    if (quoted == nullptr) {
+      return absl::InvalidArgumentError("application_name cannot be quoted");
+    }
+    absl::StrAppend(&sql, "; SELECT pg_catalog.set_config('application_name', ",
+                    quoted, ", true)");
+    PQfreemem(quoted);
+  }
+  auto r = conn.Exec(sql, options);
   if (!r.ok()) return r.status();
   return Transaction(&conn);
 }

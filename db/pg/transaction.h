@@ -19,7 +19,9 @@ enum class IsolationLevel { kReadCommitted, kRepeatableRead, kSerializable };
 /// closes it).
 class Transaction {
  public:
-  /// Sends BEGIN with the given isolation level.
+  /// Sends BEGIN with the given isolation level, and sets the transaction's
+  /// application_name to options.application_name (when not empty) in the
+  /// same round trip.
   static absl::StatusOr<Transaction> Begin(Connection& conn,
                                            IsolationLevel isolation,
                                            const CallOptions& options);

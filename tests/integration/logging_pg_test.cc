@@ -3,11 +3,13 @@
 // and, with a W3C traceparent, its trace and span ids.
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 #include "db/log.h"
 #include "defifundr/data/v1/users.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -102,6 +104,138 @@ TEST_F(LoggingTest, EveryLineOfAnRpcCarriesItsIds) {
   EXPECT_TRUE(inner_line) << "the handler's own line lacks the request id";
   EXPECT_GE(tagged, 2);
 }
+
+// What PostgreSQL shows for an RPC's statement while it runs: the RPC is
+// made to wait for a lock the test holds on `table`, and pg_stat_activity
+// is read meanwhile. Returns "<application_name>|<query>" of the waiting
+// backend ("" if none was seen within 10 s).
+std::string SeenByPostgres(testing::TestDatabase& db, const std::string& table,
+                           const std::function<void()>& rpc) {
+  auto holder = db.Connect();
+  EXPECT_TRUE(holder->Exec("BEGIN; LOCK TABLE " + table +
+                           " IN ACCESS EXCLUSIVE MODE")
+                  .ok());
+  std::thread caller(rpc);
+  std::string seen;
+  auto watcher = db.Connect();
+  for (int i = 0; i < 200 && seen.empty(); ++i) {
+    auto r = watcher->Exec(
+        "SELECT application_name || '|' || query FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock' "
+        "AND pid <> pg_backend_pid()");
+    if (r.ok() && r->rows() > 0) seen = std::string(r->SingleRow()->Text(0));
+    if (seen.empty()) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_TRUE(holder->Exec("ROLLBACK").ok());
+  caller.join();
+  return seen;
+}
+
+class ApplicationNameTest
+    : public LoggingTest,
+      public ::testing::WithParamInterface<db::pg::StatementCache> {
+ protected:
+  void SetUp() override {
+    file_ = std::tmpfile();
+    log::SetOutput(file_);
+    log::SetFormat(log::Format::kJson);
+    server::ServerConfig config;
+    config.pool_size = 1;
+    config.statement_cache = GetParam();
+    auto server = testing::TestServer::Start(config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+};
+
+TEST_P(ApplicationNameTest, PostgresShowsTheTraceIdOfTheRpcsStatement) {
+  grpc::Status status;
+  const std::string seen = SeenByPostgres(server_->db(), "users", [&] {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("traceparent",
+                    "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    GetUserRequest req;
+    req.set_id("00000000-0000-4000-8000-000000000001");
+    User out;
+    status = server_->client().users().GetUser(&ctx, req, &out);
+  });
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(seen, ::testing::StartsWith(
+                        "defifundr-data trace_id="
+                        "0af7651916cd43dd8448eb211c80319c|"));
+  EXPECT_THAT(seen, HasSubstr("FROM users"));
+  // The RPC's own log line carries the same trace id.
+  bool logged = false;
+  for (const std::string& line : Lines()) {
+    logged = logged ||
+             (absl::StrContains(line, "\"msg\":\"rpc\"") &&
+              absl::StrContains(
+                  line,
+                  "\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\""));
+  }
+  EXPECT_TRUE(logged);
+  // The name reverts once the statement is done: the connection's next
+  // user, another RPC, shows its own.
+  auto conn = server_->server().pool().Acquire(absl::InfiniteFuture());
+  ASSERT_TRUE(conn.ok());
+  auto name = (*conn)->Exec("SHOW application_name");
+  ASSERT_TRUE(name.ok());
+  EXPECT_EQ(name->SingleRow()->Text(0), "defifundr-data");
+}
+
+TEST_P(ApplicationNameTest, ATransactionsStatementsCarryTheRequestId) {
+  grpc::Status status;
+  const std::string seen = SeenByPostgres(server_->db(), "otp_verifications",
+                                          [&] {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-request-id", "register-7");
+    RegisterUserRequest req;
+    auto* u = req.mutable_user();
+    u->set_email("traced@example.com");
+    u->set_account_type(ACCOUNT_TYPE_PERSONAL);
+    u->set_personal_account_type(PERSONAL_ACCOUNT_TYPE_FREELANCER);
+    u->set_first_name("Tra");
+    u->set_last_name("Ced");
+    u->set_nationality("Kenya");
+    req.set_password_hash("$argon2id$hash");
+    auto* o = req.mutable_otp();
+    o->set_otp_code("654321");
+    o->set_hashed_otp("hashed");
+    o->mutable_expires_at()->set_seconds(absl::ToUnixSeconds(
+        absl::Now() + absl::Minutes(10)));
+    RegisterUserResponse out;
+    status = server_->client().users().RegisterUser(&ctx, req, &out);
+  });
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  // The user was inserted; the OTP's insert waits, under the request's id.
+  EXPECT_THAT(seen, ::testing::StartsWith(
+                        "defifundr-data request_id=register-7|"));
+  EXPECT_THAT(seen, HasSubstr("otp_verifications"));
+}
+
+TEST_P(ApplicationNameTest, AGeneratedRequestIdReachesPostgresToo) {
+  grpc::ClientContext ctx;
+  const std::string seen = SeenByPostgres(server_->db(), "users", [&] {
+    GetUserRequest req;
+    req.set_id("00000000-0000-4000-8000-000000000001");
+    User out;
+    server_->client().users().GetUser(&ctx, req, &out);
+  });
+  auto returned = ctx.GetServerTrailingMetadata().find("x-request-id");
+  ASSERT_NE(returned, ctx.GetServerTrailingMetadata().end());
+  const std::string id(returned->second.data(), returned->second.size());
+  EXPECT_THAT(seen, ::testing::StartsWith(
+                        absl::StrCat("defifundr-data request_id=", id, "|")));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    StatementCaches, ApplicationNameTest,
+    ::testing::Values(db::pg::StatementCache::kPrepared,
+                      db::pg::StatementCache::kNone),
+    [](const auto& info) {
+      return info.param == db::pg::StatementCache::kPrepared ? "Prepared"
+                                                             : "None";
+    });
 
 TEST_F(LoggingTest, WithoutIdsTheServerGeneratesOne) {
   grpc::ClientContext ctx;
