@@ -110,9 +110,17 @@ bool RuleMatches(const AuthorizationRule& rule, absl::string_view path,
   return true;
 }
 
+absl::StatusOr<std::string> ReadPolicyFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
 class AuthzProcessor : public grpc::AuthMetadataProcessor {
  public:
-  AuthzProcessor(AuthzPolicy policy, Metrics* metrics)
+  AuthzProcessor(std::unique_ptr<AuthzPolicyWatcher> policy, Metrics* metrics)
       : policy_(std::move(policy)) {
     if (metrics != nullptr) {
       denied_ = &prometheus::BuildCounter()
@@ -146,20 +154,21 @@ class AuthzProcessor : public grpc::AuthMetadataProcessor {
         }
       }
     }
-    const AuthzDecision d = policy_.Evaluate(path, principals, metadata);
+    const std::shared_ptr<const AuthzPolicy> policy = policy_->current();
+    const AuthzDecision d = policy->Evaluate(path, principals, metadata);
     if (d.allowed) return grpc::Status::OK;
     log::Warning("permission denied",
                  {{"method", path},
                   {"principals", absl::StrJoin(principals, ",")},
                   {"rule", d.rule.empty() ? "(no allow rule matched)" : d.rule},
-                  {"policy", policy_.name()}});
+                  {"policy", policy->name()}});
     if (denied_ != nullptr) denied_->Add({{"grpc_method", path}}).Increment();
     return grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
                         absl::StrCat("the caller may not call ", path));
   }
 
  private:
-  AuthzPolicy policy_;
+  std::unique_ptr<AuthzPolicyWatcher> policy_;
   prometheus::Family<prometheus::Counter>* denied_ = nullptr;
 };
 
@@ -211,11 +220,68 @@ absl::StatusOr<AuthzPolicy> AuthzPolicy::Parse(absl::string_view json) {
 }
 
 absl::StatusOr<AuthzPolicy> AuthzPolicy::FromFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str());
+  auto contents = ReadPolicyFile(path);
+  if (!contents.ok()) return contents.status();
+  return Parse(*contents);
+}
+
+absl::StatusOr<std::unique_ptr<AuthzPolicyWatcher>> AuthzPolicyWatcher::Start(
+    const std::string& path, absl::Duration refresh) {
+  if (refresh <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "the authorization policy's refresh interval must be positive");
+  }
+  auto contents = ReadPolicyFile(path);
+  if (!contents.ok()) return contents.status();
+  auto policy = AuthzPolicy::Parse(*contents);
+  if (!policy.ok()) return policy.status();
+  std::unique_ptr<AuthzPolicyWatcher> w(new AuthzPolicyWatcher(
+      path, *std::move(contents), *std::move(policy)));
+  w->thread_ = std::thread([raw = w.get(), refresh] { raw->Loop(refresh); });
+  return w;
+}
+
+AuthzPolicyWatcher::AuthzPolicyWatcher(std::string path, std::string contents,
+                                       AuthzPolicy policy)
+    : path_(std::move(path)),
+      contents_(std::move(contents)),
+      policy_(std::make_shared<const AuthzPolicy>(std::move(policy))) {}
+
+AuthzPolicyWatcher::~AuthzPolicyWatcher() {
+  stop_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<const AuthzPolicy> AuthzPolicyWatcher::current() const {
+  absl::MutexLock lock(&mu_);
+  return policy_;
+}
+
+void AuthzPolicyWatcher::Loop(absl::Duration refresh) {
+  while (!stop_.WaitForNotificationWithTimeout(refresh)) {
+    auto contents = ReadPolicyFile(path_);
+    if (!contents.ok() && read_failed_) continue;  // Logged already.
+    read_failed_ = !contents.ok();
+    if (contents.ok() && *contents == contents_) continue;
+    absl::StatusOr<AuthzPolicy> policy =
+        contents.ok() ? AuthzPolicy::Parse(*contents)
+                      : absl::StatusOr<AuthzPolicy>(contents.status());
+    if (!policy.ok()) {
+      // Logged once per change of the file, not on every refresh.
+      if (contents.ok()) contents_ = *contents;
+      log::Error("authorization policy not reloaded; the previous one stays "
+                 "in force",
+                 {{"file", path_},
+                  {"error", std::string(policy.status().message())}});
+      continue;
+    }
+    contents_ = *std::move(contents);
+    log::Info("authorization policy reloaded",
+              {{"policy", policy->name()}, {"file", path_}});
+    auto next = std::make_shared<const AuthzPolicy>(*std::move(policy));
+    absl::MutexLock lock(&mu_);
+    policy_ = std::move(next);
+  }
 }
 
 AuthzDecision AuthzPolicy::Evaluate(
@@ -235,7 +301,7 @@ AuthzDecision AuthzPolicy::Evaluate(
 }
 
 std::shared_ptr<grpc::AuthMetadataProcessor> MakeAuthzProcessor(
-    AuthzPolicy policy, Metrics* metrics) {
+    std::unique_ptr<AuthzPolicyWatcher> policy, Metrics* metrics) {
   return std::make_shared<AuthzProcessor>(std::move(policy), metrics);
 }
 

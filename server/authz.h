@@ -18,10 +18,15 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "defifundr/data/internal/authz_policy.pb.h"
 #include "server/metrics.h"
 
@@ -63,13 +68,46 @@ class AuthzPolicy {
 /// Whether `value` matches `pattern` ("*", "prefix*", "*suffix", exact).
 bool MatchesPattern(absl::string_view pattern, absl::string_view value);
 
-/// Applies `policy` to every call, through gRPC's AuthMetadataProcessor hook
-/// (set on the TLS server credentials): runs before any handler, and a
-/// denied call ends PERMISSION_DENIED there. Denials are logged with the
-/// caller's principals and counted in `metrics`
+/// The policy of a file, read again every `refresh` so that a changed file
+/// (e.g. a Kubernetes ConfigMap update) takes effect without a restart, as
+/// gRPC's FileWatcherAuthorizationPolicyProvider does. A file that no longer
+/// reads or parses is logged (error) and the last good policy stays in
+/// force. Thread-safe.
+class AuthzPolicyWatcher {
+ public:
+  /// Reads and parses `path` now (errors of AuthzPolicy::FromFile), then
+  /// watches it on a thread of its own. `refresh` must be positive.
+  static absl::StatusOr<std::unique_ptr<AuthzPolicyWatcher>> Start(
+      const std::string& path, absl::Duration refresh);
+  /// Stops the thread.
+  ~AuthzPolicyWatcher();
+
+  /// The policy in force now.
+  std::shared_ptr<const AuthzPolicy> current() const;
+
+ private:
+  AuthzPolicyWatcher(std::string path, std::string contents,
+                     AuthzPolicy policy);
+  void Loop(absl::Duration refresh);
+
+  const std::string path_;
+  // The watcher's thread only: the contents last read (in force, or found
+  // bad), and whether the last read failed.
+  std::string contents_;
+  bool read_failed_ = false;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const AuthzPolicy> policy_ ABSL_GUARDED_BY(mu_);
+  absl::Notification stop_;
+  std::thread thread_;
+};
+
+/// Applies the watcher's current policy to every call, through gRPC's
+/// AuthMetadataProcessor hook (set on the TLS server credentials): runs
+/// before any handler, and a denied call ends PERMISSION_DENIED there.
+/// Denials are logged with the caller's principals and counted in `metrics`
 /// (defifundr_authz_denied_total{grpc_method}) when it is not null.
 std::shared_ptr<grpc::AuthMetadataProcessor> MakeAuthzProcessor(
-    AuthzPolicy policy, Metrics* metrics);
+    std::unique_ptr<AuthzPolicyWatcher> policy, Metrics* metrics);
 
 }  // namespace defifundr::server
 

@@ -53,6 +53,10 @@ ABSL_FLAG(std::string, database_url, Env("DATABASE_URL", ""),
           "uses libpq's PG* environment defaults");
 ABSL_FLAG(std::string, grpc_listen, Env("GRPC_LISTEN", "0.0.0.0:50051"),
           "host:port to serve gRPC on [env GRPC_LISTEN]");
+ABSL_FLAG(std::string, health_listen, Env("HEALTH_LISTEN", ""),
+          "host:port of a plaintext port serving only grpc.health.v1.Health, "
+          "for probes that cannot present a client certificate; empty: none "
+          "[env HEALTH_LISTEN]");
 ABSL_FLAG(int, db_pool_size, EnvInt("DB_POOL_SIZE", 10),
           "most database connections [env DB_POOL_SIZE]");
 ABSL_FLAG(std::string, db_statement_cache,
@@ -84,6 +88,11 @@ ABSL_FLAG(std::string, authz_policy_file, Env("AUTHZ_POLICY_FILE", ""),
           "authorization policy in gRPC's authorization JSON format (allow "
           "and deny rules over client certificate principals and method "
           "paths); needs --tls_client_ca_file [env AUTHZ_POLICY_FILE]");
+ABSL_FLAG(int, authz_policy_refresh_seconds,
+          EnvInt("AUTHZ_POLICY_REFRESH_SECONDS", 5),
+          "how often the authorization policy file is read again, in "
+          "seconds; a changed valid policy is in force from then on, a bad "
+          "one is logged and ignored [env AUTHZ_POLICY_REFRESH_SECONDS]");
 ABSL_FLAG(std::string, tls_client_ca_file, Env("TLS_CLIENT_CA_FILE", ""),
           "PEM CA certificates: when set, every client must present a "
           "certificate signed by one of them (mutual TLS) "
@@ -313,6 +322,7 @@ server::ServerConfig Config() {
   server::ServerConfig config;
   config.database_url = absl::GetFlag(FLAGS_database_url);
   config.listen = absl::GetFlag(FLAGS_grpc_listen);
+  config.health_listen = absl::GetFlag(FLAGS_health_listen);
   config.pool_size = std::max(1, absl::GetFlag(FLAGS_db_pool_size));
   auto cache =
       db::pg::ParseStatementCache(absl::GetFlag(FLAGS_db_statement_cache));
@@ -328,6 +338,8 @@ server::ServerConfig Config() {
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   config.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
   config.authz_policy_file = absl::GetFlag(FLAGS_authz_policy_file);
+  config.authz_policy_refresh = absl::Seconds(
+      std::max(1, absl::GetFlag(FLAGS_authz_policy_refresh_seconds)));
   return config;
 }
 

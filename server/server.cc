@@ -180,10 +180,14 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
           "TLS_CLIENT_CA_FILE): the policy's principals come from client "
           "certificates");
     }
-    auto policy = AuthzPolicy::FromFile(config.authz_policy_file);
+    auto policy = AuthzPolicyWatcher::Start(config.authz_policy_file,
+                                            config.authz_policy_refresh);
     if (!policy.ok()) return policy.status();
     log::Info("authorization policy loaded",
-              {{"policy", policy->name()}, {"file", config.authz_policy_file}});
+              {{"policy", (*policy)->current()->name()},
+               {"file", config.authz_policy_file},
+               {"refresh_seconds",
+                absl::ToDoubleSeconds(config.authz_policy_refresh)}});
     (*credentials)
         ->SetAuthMetadataProcessor(
             MakeAuthzProcessor(*std::move(policy), s->metrics_.get()));
@@ -213,6 +217,22 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
         ": the port is taken (another server?) or the address is not this "
         "host's; set GRPC_LISTEN"));
   }
+  if (!config.health_listen.empty()) {
+    grpc::ServerBuilder health_builder;
+    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    health_builder.AddListeningPort(config.health_listen,
+                                    grpc::InsecureServerCredentials(),
+                                    &s->health_port_);
+    // No service registered: the default health service is its only one.
+    s->health_server_ = health_builder.BuildAndStart();
+    if (s->health_server_ == nullptr || s->health_port_ == 0) {
+      s->server_->Shutdown();
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", config.health_listen,
+                       ": the port is taken or the address is not this "
+                       "host's; set HEALTH_LISTEN"));
+    }
+  }
   if (!config.metrics_listen.empty()) {
     ScrapeSources sources;
     sources.pool = s->pool_.get();
@@ -226,18 +246,22 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
     if (absl::Status m = s->metrics_->Serve(config.metrics_listen, sources);
         !m.ok()) {
       s->server_->Shutdown();
+      if (s->health_server_ != nullptr) s->health_server_->Shutdown();
       return m;
     }
   }
   // Readiness ("" and each data service) is NOT_SERVING until the first
   // successful database check; liveness is SERVING while the process runs.
   s->SetReadiness(false);
-  s->server_->GetHealthCheckService()->SetServingStatus(
-      std::string(kLivenessService), true);
+  for (grpc::Server* server : s->servers()) {
+    server->GetHealthCheckService()->SetServingStatus(
+        std::string(kLivenessService), true);
+  }
   s->health_thread_ = std::thread([raw = s.get()] { raw->HealthLoop(); });
   log::Info("serving", {{"listen", config.listen},
                         {"port", s->port_},
                         {"pool_size", config.pool_size},
+                        {"health_port", s->health_port_},
                         {"metrics_port", s->metrics_port()}});
   return s;
 }
@@ -269,9 +293,13 @@ void DataServer::HealthLoop() {
   } while (!stopping_.WaitForNotificationWithTimeout(health_interval_));
 }
 
+std::vector<grpc::Server*> DataServer::servers() const {
+  std::vector<grpc::Server*> all = {server_.get()};
+  if (health_server_ != nullptr) all.push_back(health_server_.get());
+  return all;
+}
+
 void DataServer::SetReadiness(bool serving) {
-  auto* health = server_->GetHealthCheckService();
-  health->SetServingStatus("", serving);
   std::map<std::string, bool> reported = {{"", serving}};
   const absl::flat_hash_set<std::string> mismatched =
       db_ != nullptr ? db_->MismatchedStatements()
@@ -280,8 +308,13 @@ void DataServer::SetReadiness(bool serving) {
     bool fits = true;
     for (const std::string& st : statements)
       fits = fits && !mismatched.contains(st);
-    health->SetServingStatus(name, serving && fits);
     reported[name] = serving && fits;
+  }
+  for (grpc::Server* server : servers()) {
+    auto* health = server->GetHealthCheckService();
+    for (const auto& [name, status] : reported) {
+      health->SetServingStatus(name, status);
+    }
   }
   absl::MutexLock lock(&health_mu_);
   health_ = std::move(reported);
@@ -296,9 +329,12 @@ void DataServer::Shutdown(absl::Duration grace) {
   log::Info("shutting down");
   stopping_.Notify();
   if (health_thread_.joinable()) health_thread_.join();
-  server_->GetHealthCheckService()->SetServingStatus(false);
+  for (grpc::Server* server : servers()) {
+    server->GetHealthCheckService()->SetServingStatus(false);
+  }
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
+  if (health_server_ != nullptr) health_server_->Shutdown();
   pool_->Close();
   log::Info("stopped");
   stopped_.Notify();

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -47,6 +48,12 @@ struct ServerConfig {
   /// host:port of the Prometheus `/metrics` endpoint (METRICS_LISTEN); port
   /// 0 picks a free port; empty serves no metrics.
   std::string metrics_listen = "0.0.0.0:9464";
+  /// host:port of a second, plaintext gRPC port that serves only
+  /// grpc.health.v1.Health, with the same statuses as the main port
+  /// (HEALTH_LISTEN), for probes that cannot present a client certificate
+  /// (the kubelet's gRPC probes speak plaintext only). Other services there
+  /// answer UNIMPLEMENTED. Port 0 picks a free port; empty: none.
+  std::string health_listen;
   /// PEM files for TLS (both or neither); plaintext when empty.
   std::string tls_cert_file;
   std::string tls_key_file;
@@ -59,6 +66,10 @@ struct ServerConfig {
   /// (AUTHZ_POLICY_FILE; see server/authz.h). Needs tls_client_ca_file.
   /// Empty: every caller may call every RPC.
   std::string authz_policy_file;
+  /// How often the policy file is read again (AUTHZ_POLICY_REFRESH_SECONDS):
+  /// a changed, valid file is in force from the next read; a bad one is
+  /// logged and the previous policy stays.
+  absl::Duration authz_policy_refresh = absl::Seconds(5);
 };
 
 /// Whether `listen` ("host:port") binds only the loopback interface
@@ -86,6 +97,8 @@ class DataServer {
   void Wait();
 
   db::pg::Pool& pool() { return *pool_; }
+  /// The port of the health-only plaintext port (health_listen); 0 if none.
+  int health_port() const { return health_port_; }
   /// The port `/metrics` is served on; 0 when metrics are off.
   int metrics_port() const {
     return metrics_ != nullptr ? metrics_->port() : 0;
@@ -97,6 +110,8 @@ class DataServer {
   // Readiness of "" and of each data service: the database answers and, for
   // a service, none of its queries was found not to fit the schema.
   void SetReadiness(bool serving);
+  // The main server and the health-only one, if any.
+  std::vector<grpc::Server*> servers() const;
 
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<db::pg::Pool> pool_;
@@ -108,6 +123,9 @@ class DataServer {
       service_statements_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  // The health-only plaintext server (health_listen), or null.
+  std::unique_ptr<grpc::Server> health_server_;
+  int health_port_ = 0;
   absl::Duration health_interval_;
   // What the health service last reported, per service ("" included), and
   // the schema version last read: for the metrics.

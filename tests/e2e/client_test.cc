@@ -501,8 +501,11 @@ class TlsTest : public ::testing::Test {
     if (require_client_certificates_) {
       env.emplace_back("TLS_CLIENT_CA_FILE", dir_ + "/ca.pem");
     }
-    if (with_policy_)
+    env.insert(env.end(), extra_env_.begin(), extra_env_.end());
+    if (with_policy_) {
       env.emplace_back("AUTHZ_POLICY_FILE", dir_ + "/policy.json");
+      env.emplace_back("AUTHZ_POLICY_REFRESH_SECONDS", "1");
+    }
     server_ = std::make_unique<ServerProcess>(db_->url(), 0, env);
     port_ = server_->WaitForPort();
     ASSERT_GT(port_, 0) << server_->Log();
@@ -530,6 +533,7 @@ class TlsTest : public ::testing::Test {
   std::string dir_;
   bool require_client_certificates_ = false;
   bool with_policy_ = false;
+  std::vector<std::pair<std::string, std::string>> extra_env_;
   std::unique_ptr<testing::TestDatabase> db_;
   std::unique_ptr<ServerProcess> server_;
   int port_ = 0;
@@ -593,6 +597,99 @@ TEST_F(AuthorizationTest, EachCallerMayCallWhatThePolicyAllows) {
   EXPECT_THAT(server_->Log(),
               ::testing::HasSubstr("spiffe://defifundr.test/reader"));
   EXPECT_THAT(server_->Log(), ::testing::HasSubstr("permission denied"));
+}
+
+TEST_F(AuthorizationTest, APolicyChangedAtRunTimeTakesEffectWithinSeconds) {
+  const client::Client reader = As("reader.pem");
+  data::v1::GetUserCredentialsRequest credentials;
+  credentials.set_id(kMissingId);
+  data::v1::UserCredentials out;
+  auto ctx = reader.NewContext();
+  ASSERT_EQ(reader.users()
+                .GetUserCredentials(ctx.get(), credentials, &out)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The reader may now read everything; written as a new file renamed over
+  // the old, the way a Kubernetes ConfigMap volume is updated.
+  {
+    std::ofstream(dir_ + "/policy.json.new")
+        << "{\"name\": \"test-policy-v2\", \"allow_rules\": [{\"name\": "
+           "\"all\", \"source\": {\"principals\": "
+           "[\"spiffe://defifundr.test/*\"]}}]}";
+  }
+  ASSERT_EQ(std::rename((dir_ + "/policy.json.new").c_str(),
+                        (dir_ + "/policy.json").c_str()),
+            0);
+  grpc::StatusCode code = grpc::StatusCode::PERMISSION_DENIED;
+  for (int i = 0; i < 100 && code == grpc::StatusCode::PERMISSION_DENIED;
+       ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    ctx = reader.NewContext();
+    code = reader.users()
+               .GetUserCredentials(ctx.get(), credentials, &out)
+               .error_code();
+  }
+  EXPECT_EQ(code, grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(server_->Log(), ::testing::HasSubstr("test-policy-v2"));
+  // A broken file is logged and ignored: the last good policy stays.
+  { std::ofstream(dir_ + "/policy.json", std::ios::trunc) << "{\"name\""; }
+  absl::SleepFor(absl::Milliseconds(2500));
+  ctx = reader.NewContext();
+  EXPECT_EQ(reader.users()
+                .GetUserCredentials(ctx.get(), credentials, &out)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(server_->Log(),
+              ::testing::HasSubstr("authorization policy not reloaded"));
+}
+
+// Mutual TLS and policy on the main port, plus the plaintext health-only
+// port for the kubelet's probes (HEALTH_LISTEN).
+class ProbePortTest : public AuthorizationTest {
+ protected:
+  void SetUp() override {
+    extra_env_ = {{"HEALTH_LISTEN", "127.0.0.1:0"}};
+    AuthorizationTest::SetUp();
+  }
+  int HealthPort() const {
+    std::smatch m;
+    const std::string log = server_->Log();
+    return std::regex_search(log, m, std::regex("health_port=([0-9]+)"))
+               ? std::stoi(m[1])
+               : 0;
+  }
+};
+
+TEST_F(ProbePortTest, PlaintextProbesGetHealthAndNothingElse) {
+  const int health_port = HealthPort();
+  ASSERT_GT(health_port, 0) << server_->Log();
+  client::ClientOptions options = Options();
+  options.target = absl::StrCat("127.0.0.1:", health_port);
+  const client::Client probe(options);
+  using grpc::health::v1::HealthCheckResponse;
+  auto check = [&](const std::string& service) {
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service(service);
+    HealthCheckResponse resp;
+    auto ctx = probe.NewContext();
+    const grpc::Status s = probe.health().Check(ctx.get(), req, &resp);
+    return s.ok() ? resp.status() : HealthCheckResponse::UNKNOWN;
+  };
+  HealthCheckResponse::ServingStatus overall = HealthCheckResponse::UNKNOWN;
+  for (int i = 0; i < 100 && overall != HealthCheckResponse::SERVING; ++i) {
+    overall = check("");
+    if (overall != HealthCheckResponse::SERVING) {
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+  }
+  EXPECT_EQ(overall, HealthCheckResponse::SERVING);
+  EXPECT_EQ(check("liveness"), HealthCheckResponse::SERVING);
+  EXPECT_EQ(check("defifundr.data.v1.UserService"),
+            HealthCheckResponse::SERVING);
+  // The data services are not there.
+  EXPECT_EQ(Probe(probe), grpc::StatusCode::UNIMPLEMENTED);
+  // The main port still refuses a caller without a certificate.
+  EXPECT_EQ(Probe(client::Client(Options())), grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(MutualTlsTest, ClientCertificateSignedByTheCaReachesTheService) {

@@ -5,9 +5,14 @@
 #include <grpcpp/security/auth_context.h>
 #include <prometheus/registry.h>
 
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/time/clock.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -184,8 +189,16 @@ class FakeAuthContext : public grpc::AuthContext {
   std::vector<std::string> sans_;
 };
 
+// A policy file in the test's temporary directory.
+std::string WritePolicy(const std::string& name, const std::string& json) {
+  const std::string path = absl::StrCat(::testing::TempDir(), "/", name);
+  std::ofstream(path, std::ios::trunc) << json;
+  return path;
+}
+
 TEST(AuthzProcessorTest, DenialsArePermissionDeniedAndCounted) {
-  auto policy = AuthzPolicy::Parse(kPolicy);
+  auto policy = AuthzPolicyWatcher::Start(
+      WritePolicy("processor-policy.json", kPolicy), absl::Seconds(60));
   ASSERT_TRUE(policy.ok()) << policy.status();
   Metrics metrics("test", "test");
   auto processor = MakeAuthzProcessor(*std::move(policy), &metrics);
@@ -217,6 +230,67 @@ TEST(AuthzProcessorTest, DenialsArePermissionDeniedAndCounted) {
     }
   }
   EXPECT_EQ(counted, 2);
+}
+
+// Waits up to 10 s for `done`.
+bool Eventually(const std::function<bool()>& done) {
+  for (int i = 0; i < 200; ++i) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  return done();
+}
+
+TEST(AuthzPolicyWatcherTest, AChangedFileTakesEffectAndABadOneIsIgnored) {
+  const std::string path = WritePolicy("watched-policy.json", kPolicy);
+  auto watcher = AuthzPolicyWatcher::Start(path, absl::Milliseconds(100));
+  ASSERT_TRUE(watcher.ok()) << watcher.status();
+  const std::string credentials =
+      "/defifundr.data.v1.UserService/GetUserCredentials";
+  const std::vector<std::string> auth = {"spiffe://defifundr/ns/prod/sa/auth"};
+  auto allowed = [&] {
+    return (*watcher)->current()->Evaluate(credentials, auth, {}).allowed;
+  };
+  EXPECT_TRUE(allowed());
+  // The auth service loses the credentials: in force within a refresh.
+  std::string changed = absl::StrReplaceAll(
+      kPolicy, {{"\"data-service\"", "\"data-service-v2\""},
+                {"sa/reader-*\"]},\n    \"request\": {\"paths\": "
+                 "[\"/defifundr.data.v1.UserService/GetUserCredentials\"]}",
+                 "sa/*\"]},\n    \"request\": {\"paths\": "
+                 "[\"/defifundr.data.v1.UserService/GetUserCredentials\"]}"}});
+  ASSERT_NE(changed, kPolicy);
+  WritePolicy("watched-policy.json", changed);
+  EXPECT_TRUE(Eventually([&] { return !allowed(); }));
+  EXPECT_EQ((*watcher)->current()->name(), "data-service-v2");
+  // A broken file and a missing one leave the last good policy in force.
+  WritePolicy("watched-policy.json", "{\"name\": ");
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_EQ((*watcher)->current()->name(), "data-service-v2");
+  std::remove(path.c_str());
+  absl::SleepFor(absl::Milliseconds(400));
+  EXPECT_EQ((*watcher)->current()->name(), "data-service-v2");
+  // Put back: the original is in force again.
+  WritePolicy("watched-policy.json", kPolicy);
+  EXPECT_TRUE(Eventually(allowed));
+}
+
+TEST(AuthzPolicyWatcherTest, AnUnreadableOrBadFileFailsAtStart) {
+  EXPECT_EQ(AuthzPolicyWatcher::Start("/nonexistent/policy.json",
+                                      absl::Seconds(1))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(AuthzPolicyWatcher::Start(WritePolicy("bad.json", "{}"),
+                                      absl::Seconds(1))
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(AuthzPolicyWatcher::Start(WritePolicy("ok.json", kPolicy),
+                                      absl::ZeroDuration())
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace
