@@ -235,8 +235,8 @@ absl::StatusOr<std::unique_ptr<AuthzPolicyWatcher>> AuthzPolicyWatcher::Start(
   if (!contents.ok()) return contents.status();
   auto policy = AuthzPolicy::Parse(*contents);
   if (!policy.ok()) return policy.status();
-  std::unique_ptr<AuthzPolicyWatcher> w(new AuthzPolicyWatcher(
-      path, *std::move(contents), *std::move(policy)));
+  std::unique_ptr<AuthzPolicyWatcher> w(
+      new AuthzPolicyWatcher(path, *std::move(contents), *std::move(policy)));
   w->thread_ = std::thread([raw = w.get(), refresh] { raw->Loop(refresh); });
   return w;
 }
@@ -269,10 +269,10 @@ void AuthzPolicyWatcher::Loop(absl::Duration refresh) {
     if (!policy.ok()) {
       // Logged once per change of the file, not on every refresh.
       if (contents.ok()) contents_ = *contents;
-      log::Error("authorization policy not reloaded; the previous one stays "
-                 "in force",
-                 {{"file", path_},
-                  {"error", std::string(policy.status().message())}});
+      log::Error(
+          "authorization policy not reloaded; the previous one stays "
+          "in force",
+          {{"file", path_}, {"error", std::string(policy.status().message())}});
       continue;
     }
     contents_ = *std::move(contents);

@@ -51,9 +51,9 @@ std::string DatabaseApplicationName(
 /// caller's `x-request-id` metadata (1 to 128 characters of
 /// [A-Za-z0-9._:-]) or a random 32-hex-digit one, sent back as trailing
 /// metadata `x-request-id` (and, when generated, stored as the request's
-/// `x-request-id` for ReadRequestIds). Every log line written while the RPC runs
-/// carries it as `request_id`, and `trace_id` and `span_id` when the caller
-/// sent a valid W3C `traceparent`.
+/// `x-request-id` for ReadRequestIds). Every log line written while the RPC
+/// runs carries it as `request_id`, and `trace_id` and `span_id` when the
+/// caller sent a valid W3C `traceparent`.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 MakeAccessLogInterceptorFactory();
 

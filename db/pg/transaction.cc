@@ -31,9 +31,8 @@ absl::StatusOr<Transaction> Transaction::Begin(Connection& conn,
   if (!options.application_name.empty()) {
     // The transaction's statements show the request they serve; set in the
     // same round trip, and reverted when the transaction ends.
-    char* quoted =
-        PQescapeLiteral(conn.raw(), options.application_name.data(),
-                        options.application_name.size());
+    char* quoted = PQescapeLiteral(conn.raw(), options.application_name.data(),
+                                   options.application_name.size());
     if (quoted == nullptr) {
       return absl::InvalidArgumentError("application_name cannot be quoted");
     }

@@ -621,8 +621,7 @@ TEST_F(AuthorizationTest, APolicyChangedAtRunTimeTakesEffectWithinSeconds) {
                         (dir_ + "/policy.json").c_str()),
             0);
   grpc::StatusCode code = grpc::StatusCode::PERMISSION_DENIED;
-  for (int i = 0; i < 100 && code == grpc::StatusCode::PERMISSION_DENIED;
-       ++i) {
+  for (int i = 0; i < 100 && code == grpc::StatusCode::PERMISSION_DENIED; ++i) {
     absl::SleepFor(absl::Milliseconds(100));
     ctx = reader.NewContext();
     code = reader.users()

@@ -112,9 +112,9 @@ TEST_F(LoggingTest, EveryLineOfAnRpcCarriesItsIds) {
 std::string SeenByPostgres(testing::TestDatabase& db, const std::string& table,
                            const std::function<void()>& rpc) {
   auto holder = db.Connect();
-  EXPECT_TRUE(holder->Exec("BEGIN; LOCK TABLE " + table +
-                           " IN ACCESS EXCLUSIVE MODE")
-                  .ok());
+  EXPECT_TRUE(
+      holder->Exec("BEGIN; LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE")
+          .ok());
   std::thread caller(rpc);
   std::string seen;
   auto watcher = db.Connect();
@@ -160,9 +160,8 @@ TEST_P(ApplicationNameTest, PostgresShowsTheTraceIdOfTheRpcsStatement) {
     status = server_->client().users().GetUser(&ctx, req, &out);
   });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
-  EXPECT_THAT(seen, ::testing::StartsWith(
-                        "defifundr-data trace_id="
-                        "0af7651916cd43dd8448eb211c80319c|"));
+  EXPECT_THAT(seen, ::testing::StartsWith("defifundr-data trace_id="
+                                          "0af7651916cd43dd8448eb211c80319c|"));
   EXPECT_THAT(seen, HasSubstr("FROM users"));
   // The RPC's own log line carries the same trace id.
   bool logged = false;
@@ -170,8 +169,7 @@ TEST_P(ApplicationNameTest, PostgresShowsTheTraceIdOfTheRpcsStatement) {
     logged = logged ||
              (absl::StrContains(line, "\"msg\":\"rpc\"") &&
               absl::StrContains(
-                  line,
-                  "\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\""));
+                  line, "\"trace_id\":\"0af7651916cd43dd8448eb211c80319c\""));
   }
   EXPECT_TRUE(logged);
   // The name reverts once the statement is done: the connection's next
@@ -185,31 +183,31 @@ TEST_P(ApplicationNameTest, PostgresShowsTheTraceIdOfTheRpcsStatement) {
 
 TEST_P(ApplicationNameTest, ATransactionsStatementsCarryTheRequestId) {
   grpc::Status status;
-  const std::string seen = SeenByPostgres(server_->db(), "otp_verifications",
-                                          [&] {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("x-request-id", "register-7");
-    RegisterUserRequest req;
-    auto* u = req.mutable_user();
-    u->set_email("traced@example.com");
-    u->set_account_type(ACCOUNT_TYPE_PERSONAL);
-    u->set_personal_account_type(PERSONAL_ACCOUNT_TYPE_FREELANCER);
-    u->set_first_name("Tra");
-    u->set_last_name("Ced");
-    u->set_nationality("Kenya");
-    req.set_password_hash("$argon2id$hash");
-    auto* o = req.mutable_otp();
-    o->set_otp_code("654321");
-    o->set_hashed_otp("hashed");
-    o->mutable_expires_at()->set_seconds(absl::ToUnixSeconds(
-        absl::Now() + absl::Minutes(10)));
-    RegisterUserResponse out;
-    status = server_->client().users().RegisterUser(&ctx, req, &out);
-  });
+  const std::string seen =
+      SeenByPostgres(server_->db(), "otp_verifications", [&] {
+        grpc::ClientContext ctx;
+        ctx.AddMetadata("x-request-id", "register-7");
+        RegisterUserRequest req;
+        auto* u = req.mutable_user();
+        u->set_email("traced@example.com");
+        u->set_account_type(ACCOUNT_TYPE_PERSONAL);
+        u->set_personal_account_type(PERSONAL_ACCOUNT_TYPE_FREELANCER);
+        u->set_first_name("Tra");
+        u->set_last_name("Ced");
+        u->set_nationality("Kenya");
+        req.set_password_hash("$argon2id$hash");
+        auto* o = req.mutable_otp();
+        o->set_otp_code("654321");
+        o->set_hashed_otp("hashed");
+        o->mutable_expires_at()->set_seconds(
+            absl::ToUnixSeconds(absl::Now() + absl::Minutes(10)));
+        RegisterUserResponse out;
+        status = server_->client().users().RegisterUser(&ctx, req, &out);
+      });
   EXPECT_TRUE(status.ok()) << status.error_message();
   // The user was inserted; the OTP's insert waits, under the request's id.
-  EXPECT_THAT(seen, ::testing::StartsWith(
-                        "defifundr-data request_id=register-7|"));
+  EXPECT_THAT(seen,
+              ::testing::StartsWith("defifundr-data request_id=register-7|"));
   EXPECT_THAT(seen, HasSubstr("otp_verifications"));
 }
 
@@ -228,14 +226,15 @@ TEST_P(ApplicationNameTest, AGeneratedRequestIdReachesPostgresToo) {
                         absl::StrCat("defifundr-data request_id=", id, "|")));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    StatementCaches, ApplicationNameTest,
-    ::testing::Values(db::pg::StatementCache::kPrepared,
-                      db::pg::StatementCache::kNone),
-    [](const auto& info) {
-      return info.param == db::pg::StatementCache::kPrepared ? "Prepared"
-                                                             : "None";
-    });
+INSTANTIATE_TEST_SUITE_P(StatementCaches, ApplicationNameTest,
+                         ::testing::Values(db::pg::StatementCache::kPrepared,
+                                           db::pg::StatementCache::kNone),
+                         [](const auto& info) {
+                           return info.param ==
+                                          db::pg::StatementCache::kPrepared
+                                      ? "Prepared"
+                                      : "None";
+                         });
 
 TEST_F(LoggingTest, WithoutIdsTheServerGeneratesOne) {
   grpc::ClientContext ctx;

@@ -13,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -276,16 +275,16 @@ TEST(AuthzPolicyWatcherTest, AChangedFileTakesEffectAndABadOneIsIgnored) {
 }
 
 TEST(AuthzPolicyWatcherTest, AnUnreadableOrBadFileFailsAtStart) {
-  EXPECT_EQ(AuthzPolicyWatcher::Start("/nonexistent/policy.json",
-                                      absl::Seconds(1))
-                .status()
-                .code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(AuthzPolicyWatcher::Start(WritePolicy("bad.json", "{}"),
-                                      absl::Seconds(1))
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      AuthzPolicyWatcher::Start("/nonexistent/policy.json", absl::Seconds(1))
+          .status()
+          .code(),
+      absl::StatusCode::kNotFound);
+  EXPECT_EQ(
+      AuthzPolicyWatcher::Start(WritePolicy("bad.json", "{}"), absl::Seconds(1))
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(AuthzPolicyWatcher::Start(WritePolicy("ok.json", kPolicy),
                                       absl::ZeroDuration())
                 .status()
