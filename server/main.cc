@@ -20,6 +20,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -31,6 +32,7 @@
 #include "db/pg/connection.h"
 #include "db/query_catalog.h"
 #include "db/seed/seeder.h"
+#include "server/build_info.h"
 #include "server/page_token.h"
 #include "server/server.h"
 
@@ -383,6 +385,12 @@ int Serve() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(defifundr::kUsage);
+  absl::FlagsUsageConfig usage;
+  usage.version_string = [] {
+    return absl::StrCat("defifundr-data ", defifundr::server::BuildVersion(),
+                        " (commit ", defifundr::server::BuildCommit(), ")\n");
+  };
+  absl::SetFlagsUsageConfig(usage);
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   defifundr::log::Format format;
   if (!defifundr::log::ParseFormat(absl::GetFlag(FLAGS_log_format), &format)) {

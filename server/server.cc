@@ -16,6 +16,7 @@
 #include "db/query_catalog.h"
 #include "grpc/health/v1/health.pb.h"
 #include "server/authz.h"
+#include "server/build_info.h"
 #include "server/interceptors.h"
 #include "server/kyc_service.h"
 #include "server/otp_service.h"
@@ -27,9 +28,6 @@
 namespace defifundr::server {
 namespace {
 
-// Set by the build (server/CMakeLists.txt).
-constexpr char kVersion[] = DEFIFUNDR_VERSION;
-constexpr char kCommit[] = DEFIFUNDR_COMMIT;
 
 constexpr absl::string_view kTables[] = {
     "users",       "sessions", "kyc", "user_device_tokens", "otp_verifications",
@@ -96,7 +94,7 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
     const ServerConfig& config) {
   std::unique_ptr<DataServer> s(new DataServer());
   s->health_interval_ = config.health_interval;
-  s->metrics_ = std::make_unique<Metrics>(kVersion, kCommit);
+  s->metrics_ = std::make_unique<Metrics>(BuildVersion(), BuildCommit());
   const db::QueryCatalog& catalog = db::QueryCatalog::Builtin();
 
   db::pg::PoolOptions pool_options;

@@ -214,5 +214,14 @@ TEST(CliFlagsTest, BadLogLevelOrStatementCacheExitsTwo) {
   EXPECT_THAT(out, HasSubstr("--db_statement_cache"));
 }
 
+// --version names the version and the commit the binary was built from.
+TEST(CliFlagsTest, VersionNamesTheVersionAndTheCommit) {
+  std::string out;
+  EXPECT_EQ(RunCli({"--version"}, "", &out), 0);
+  EXPECT_THAT(out, ::testing::ContainsRegex(
+                       "defifundr-data [0-9]+\\.[0-9]+\\.[0-9]+ \\(commit "
+                       "([0-9a-f]{12}|unknown)\\)"));
+}
+
 }  // namespace
 }  // namespace defifundr

@@ -229,6 +229,44 @@ test('proto3 JSON: timestamps and field masks round-trip', async () => {
   assert.equal(toJson(mask, { paths: ['first_name', 'email'] }), 'firstName,email');
 });
 
+test('a failed call prints its code, message and details as grpcurl does', async () => {
+  const email = `details-${process.pid}@example.com`;
+  const user = JSON.stringify({
+    user: {
+      email,
+      account_type: 'ACCOUNT_TYPE_PERSONAL',
+      personal_account_type: 'PERSONAL_ACCOUNT_TYPE_FREELANCER',
+      first_name: 'Ada',
+      last_name: 'Obi',
+      nationality: 'Nigeria',
+    },
+  });
+  const created = await run(['-plaintext', '-H', 'x-request-id: details-1', '-d', user, TARGET,
+    'defifundr.data.v1.UserService/CreateUser']);
+  assert.equal(created.code, 0, created.out);
+  const taken = await run(['-plaintext', '-d', user.replace(email, email.toUpperCase()), TARGET,
+    'defifundr.data.v1.UserService/CreateUser']);
+  assert.equal(taken.code, grpc.status.ALREADY_EXISTS, taken.out);
+  const lines = taken.out.split('\n');
+  assert.equal(lines[0], 'ERROR:');
+  assert.equal(lines[1], '  Code: AlreadyExists');
+  assert.match(lines[2], /^  Message: already exists: /);
+  assert.equal(lines[3], '  Details:');
+  assert.equal(lines[4], '  1)\t{');
+  const detail = JSON.parse(lines.slice(4).map((l) => l.replace(/^ *(1\))?\t/, '')).join('\n'));
+  assert.deepEqual(detail, {
+    '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+    reason: 'EMAIL_TAKEN',
+    domain: 'data.defifundr',
+    metadata: { constraint: 'users_email_lower_key', sqlstate: '23505' },
+  });
+  const bad = await run(['-plaintext', '-d', '{"id": "nope"}', TARGET,
+    'defifundr.data.v1.UserService/GetUser']);
+  assert.equal(bad.code, grpc.status.INVALID_ARGUMENT, bad.out);
+  assert.match(bad.out, /"@type": "type\.googleapis\.com\/google\.rpc\.BadRequest"/);
+  assert.match(bad.out, /"field": "id"/);
+});
+
 // The grpcurl command lines in the ```sh blocks of README.md's "Debugging
 // with grpcurl" section, joined across trailing backslashes.
 function readmeCommands() {

@@ -9,10 +9,11 @@
 //
 //   node rpcurl.js -plaintext HOST:PORT list [SERVICE]
 //   node rpcurl.js -plaintext HOST:PORT describe SYMBOL
-//   node rpcurl.js -plaintext [-d JSON] HOST:PORT package.Service/Method
+//   node rpcurl.js -plaintext [-d JSON] [-H 'name: value']... HOST:PORT package.Service/Method
 //
 // The same flags and output as grpcurl for these commands, so the README's
-// grpcurl examples run unchanged (tests/e2e/reflection_js/reflection.test.js
+// grpcurl examples run unchanged; a failed call prints its code, message and
+// google.rpc.Status details as grpcurl does (tests/e2e/reflection_js/reflection.test.js
 // does exactly that). Only plaintext is supported.
 'use strict';
 
@@ -30,10 +31,13 @@ const CODE_NAMES = Object.fromEntries(
 
 // An RPC that failed: `code` is the gRPC status code.
 class RpcError extends Error {
-  constructor(code, details) {
+  // `statusDetails`: the JSON values of the google.rpc.Status details the
+  // server attached (grpc-status-details-bin), each with its "@type" first.
+  constructor(code, details, statusDetails = []) {
     super(details);
     this.code = code;
     this.details = details;
+    this.statusDetails = statusDetails;
   }
 }
 
@@ -215,9 +219,26 @@ class Rpcurl {
     return describeText(symbol, root.lookup(symbol));
   }
 
+  // The details of a failed call's google.rpc.Status trailer, as JSON
+  // values with "@type" first; each Any's type is fetched by reflection.
+  async statusDetails(metadata) {
+    const raw = metadata && metadata.get('grpc-status-details-bin');
+    if (!raw || raw.length === 0) return [];
+    const statusType = (await this.root('google.rpc.Status')).lookupType('google.rpc.Status');
+    const status = statusType.decode(raw[0]);
+    const out = [];
+    for (const any of status.details || []) {
+      const typeName = any.type_url.replace(/^.*\//, '');
+      const type = (await this.root(typeName)).lookupType(typeName);
+      out.push({ '@type': any.type_url, ...toJson(type, type.decode(any.value)) });
+    }
+    return out;
+  }
+
   // Calls `method` ("pkg.Service/Method" or "pkg.Service.Method") with the
-  // JSON text `json`; resolves to the response as a JSON value.
-  async invoke(method, json = '{}', deadlineMs = 10000) {
+  // JSON text `json` and the request metadata `headers` ([name, value]
+  // pairs); resolves to the response as a JSON value.
+  async invoke(method, json = '{}', deadlineMs = 10000, headers = []) {
     const m = /^(.+)[/.]([^/.]+)$/.exec(method);
     if (!m) throw new RpcError(grpc.status.INVALID_ARGUMENT, `bad method name: ${method}`);
     const [, serviceName, methodName] = m;
@@ -235,17 +256,26 @@ class Rpcurl {
     const responseType = rpc.resolvedResponseType;
     const request = requestType.fromObject(fromJson(requestType, JSON.parse(json || '{}')));
     const path = `/${serviceName}/${methodName}`;
-    const response = await new Promise((resolve, reject) => {
+    const metadata = new grpc.Metadata();
+    for (const [name, value] of headers) metadata.add(name, value);
+    let failure;
+    const response = await new Promise((resolve) => {
       this.client.makeUnaryRequest(
         path,
         (msg) => Buffer.from(requestType.encode(msg).finish()),
         (buf) => responseType.decode(buf),
         request,
-        new grpc.Metadata(),
+        metadata,
         { deadline: Date.now() + deadlineMs },
-        (err, value) => (err ? reject(new RpcError(err.code, err.details)) : resolve(value)),
+        (err, value) => {
+          failure = err;
+          resolve(value);
+        },
       );
     });
+    if (failure) {
+      throw new RpcError(failure.code, failure.details, await this.statusDetails(failure.metadata));
+    }
     return toJson(responseType, response);
   }
 }
@@ -256,11 +286,18 @@ class Rpcurl {
 async function run(argv) {
   const args = [...argv];
   let data = '{}';
+  const headers = [];
   const positional = [];
   while (args.length > 0) {
     const a = args.shift();
     if (a === '-plaintext') continue;
     if (a === '-d') data = args.shift();
+    else if (a === '-H') {
+      // grpcurl's "name: value".
+      const h = /^([^:]+):\s*(.*)$/.exec(args.shift() || '');
+      if (!h) throw new Error('-H takes "name: value"');
+      headers.push([h[1].trim().toLowerCase(), h[2]]);
+    }
     else if (a.startsWith('-')) throw new Error(`unsupported flag ${a}`);
     else positional.push(a);
   }
@@ -280,17 +317,25 @@ async function run(argv) {
       }
       return { code: 0, out: await c.describe(arg) };
     }
-    const response = await c.invoke(command, data);
+    const response = await c.invoke(command, data, 10000, headers);
     return { code: 0, out: JSON.stringify(response, null, 2) };
   } catch (err) {
     if (!(err instanceof RpcError) && err.code === undefined) {
       return { code: grpc.status.UNKNOWN, out: `Failed: ${err.message || err}` };
     }
     const code = err.code === undefined ? grpc.status.UNKNOWN : err.code;
-    return {
-      code,
-      out: `ERROR:\n  Code: ${CODE_NAMES[code]}\n  Message: ${err.details || err.message}`,
-    };
+    let out = `ERROR:\n  Code: ${CODE_NAMES[code]}\n  Message: ${err.details || err.message}`;
+    // As grpcurl prints them: numbered, each an indented JSON object whose
+    // later lines are indented past the number.
+    const details = err.statusDetails || [];
+    if (details.length > 0) out += '\n  Details:';
+    details.forEach((d, i) => {
+      const prefix = `  ${i + 1})`;
+      const lines = JSON.stringify(d, null, 2).split('\n');
+      out += `\n${prefix}\t${lines[0]}`;
+      for (const line of lines.slice(1)) out += `\n${' '.repeat(prefix.length)}\t${line}`;
+    });
+    return { code, out };
   } finally {
     c.close();
   }
