@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -16,7 +18,85 @@ namespace {
 absl::Mutex g_mu;
 Format g_format ABSL_GUARDED_BY(g_mu) = Format::kText;
 Severity g_min ABSL_GUARDED_BY(g_mu) = Severity::kInfo;
-std::FILE* g_out ABSL_GUARDED_BY(g_mu) = nullptr;  // nullptr: stderr
+
+// Lines are written by a thread of their own, so that no caller waits for
+// the output: callers append to `pending`; the writer takes all of it at
+// once and writes it with one fwrite and one fflush (under load, many lines
+// per write). Never freed: it must outlive every thread that logs, and the
+// writer thread (detached) runs until the process ends.
+struct Sink {
+  absl::Mutex mu;
+  std::FILE* out ABSL_GUARDED_BY(mu) = nullptr;  // nullptr: stderr
+  std::string pending ABSL_GUARDED_BY(mu);
+  bool writing ABSL_GUARDED_BY(mu) = false;
+  bool started ABSL_GUARDED_BY(mu) = false;
+};
+// Past this many bytes waiting, writers wait for the writer thread rather
+// than grow the buffer (lines are kept, not dropped).
+constexpr size_t kMaxPending = 4 << 20;
+
+Sink& TheSink() {
+  static Sink* sink = new Sink;
+  return *sink;
+}
+
+// Writes `text` to `out` (stderr when null).
+void WriteOut(std::FILE* out, const std::string& text) {
+  if (text.empty()) return;
+  std::FILE* f = out != nullptr ? out : stderr;
+  std::fwrite(text.data(), 1, text.size(), f);
+  std::fflush(f);
+}
+
+void WriterLoop() {
+  Sink& sink = TheSink();
+  std::string batch;
+  while (true) {
+    std::FILE* out;
+    {
+      absl::MutexLock lock(&sink.mu);
+      sink.writing = false;
+      sink.mu.Await(absl::Condition(
+          +[](std::string* pending) { return !pending->empty(); },
+          &sink.pending));
+      batch.swap(sink.pending);
+      sink.writing = true;
+      out = sink.out;
+    }
+    WriteOut(out, batch);
+    batch.clear();
+  }
+}
+
+// Drains what is waiting: synchronously, on the caller's thread (at exit,
+// when the writer thread may be gone).
+void DrainNow() {
+  Sink& sink = TheSink();
+  absl::MutexLock lock(&sink.mu);
+  // After the batch being written, if any (in order), unless the writer is
+  // stuck on its output.
+  sink.mu.AwaitWithTimeout(
+      absl::Condition(
+          +[](bool* writing) { return !*writing; }, &sink.writing),
+      absl::Seconds(2));
+  std::string batch;
+  batch.swap(sink.pending);
+  WriteOut(sink.out, batch);
+}
+
+void Enqueue(std::string line) {
+  Sink& sink = TheSink();
+  absl::MutexLock lock(&sink.mu);
+  if (!sink.started) {
+    sink.started = true;
+    std::thread(WriterLoop).detach();
+    std::atexit(DrainNow);
+  }
+  sink.mu.Await(absl::Condition(
+      +[](std::string* pending) { return pending->size() < kMaxPending; },
+      &sink.pending));
+  sink.pending += line;
+}
 
 absl::string_view SeverityName(Severity s) {
   switch (s) {
@@ -54,8 +134,18 @@ void SetFormat(Format format) {
 }
 
 void SetOutput(std::FILE* out) {
-  absl::MutexLock lock(&g_mu);
-  g_out = out;
+  Flush();
+  Sink& sink = TheSink();
+  absl::MutexLock lock(&sink.mu);
+  sink.out = out;
+}
+
+void Flush() {
+  Sink& sink = TheSink();
+  absl::MutexLock lock(&sink.mu);
+  if (!sink.started) return;
+  sink.mu.Await(absl::Condition(
+      +[](Sink* s) { return s->pending.empty() && !s->writing; }, &sink));
 }
 
 void SetMinSeverity(Severity severity) {
@@ -203,10 +293,7 @@ void Write(Severity severity, absl::string_view message,
     for (const auto& [key, value] : t_context) add(key, value);
     line += "\n";
   }
-  absl::MutexLock lock(&g_mu);
-  std::FILE* out = g_out != nullptr ? g_out : stderr;
-  std::fwrite(line.data(), 1, line.size(), out);
-  std::fflush(out);
+  Enqueue(std::move(line));
 }
 
 }  // namespace defifundr::log

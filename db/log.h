@@ -51,9 +51,15 @@ struct Field {
 
 /// Sets the line format for every later line. Default: kText.
 void SetFormat(Format format);
-/// Sends every later line to `out` (not owned; must stay open). Default:
-/// stderr.
+/// Sends every later line to `out` (not owned; must stay open until the
+/// next SetOutput or the process ends), after the lines already written
+/// went to the previous output. Default: stderr.
 void SetOutput(std::FILE* out);
+/// Blocks until every line written so far is in the output. Lines are
+/// written by a background thread (a call of Write never waits for the
+/// output), in order, one fwrite+fflush per batch; what is pending at
+/// normal process exit is written then too (std::atexit).
+void Flush();
 /// Lines below `severity` are dropped. Default: kInfo.
 void SetMinSeverity(Severity severity);
 /// Parses "text"/"json"; false for anything else.

@@ -17,6 +17,8 @@ PACKAGES=(
   # make proto-go: Go stubs, compiled offline against Debian's Go packages.
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev
   golang-github-golang-protobuf-1-5-dev
+  # make bench: the Go peer's pgx pool; pgbench (postgresql-client-15).
+  golang-github-jackc-pgx-v4-dev
 )
 # The reflection test's Node.js client: Debian's nodejs and npm, unless a
 # Node.js is installed already (from another source).

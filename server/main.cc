@@ -43,6 +43,13 @@ std::string Env(const char* name, const char* fallback) {
   return (v != nullptr && *v != '\0') ? v : fallback;
 }
 
+// The variable's value, also when set to "" (which then means "none");
+// `fallback` only when unset.
+std::string EnvOrUnset(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : fallback;
+}
+
 int EnvInt(const char* name, int fallback) {
   int v;
   return absl::SimpleAtoi(Env(name, ""), &v) ? v : fallback;
@@ -78,7 +85,8 @@ ABSL_FLAG(std::string, log_format, Env("LOG_FORMAT", "text"),
 ABSL_FLAG(std::string, page_token_key, Env("PAGE_TOKEN_KEY", ""),
           "secret key that signs page tokens; give all replicas the same "
           "[env PAGE_TOKEN_KEY]");
-ABSL_FLAG(std::string, metrics_listen, Env("METRICS_LISTEN", "0.0.0.0:9464"),
+ABSL_FLAG(std::string, metrics_listen,
+          EnvOrUnset("METRICS_LISTEN", "0.0.0.0:9464"),
           "host:port of the Prometheus /metrics endpoint; port 0 picks a free "
           "port; empty turns metrics off [env METRICS_LISTEN]");
 ABSL_FLAG(std::string, tls_cert_file, Env("TLS_CERT_FILE", ""),

@@ -124,6 +124,7 @@ class SecretsTest : public DomainTest {
     std::fclose(file_);
   }
   std::string Log() {
+    log::Flush();
     std::fflush(file_);
     std::ifstream in(path_);
     std::stringstream ss;

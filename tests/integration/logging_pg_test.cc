@@ -41,6 +41,7 @@ class LoggingTest : public ::testing::Test {
     std::fclose(file_);
   }
   std::vector<std::string> Lines() {
+    log::Flush();
     std::fflush(file_);
     std::rewind(file_);
     std::string out;

@@ -30,6 +30,7 @@ class LogTest : public ::testing::Test {
     std::fclose(file_);
   }
   std::string Output() {
+    Flush();
     std::fflush(file_);
     std::rewind(file_);
     std::string out;
