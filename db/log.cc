@@ -191,6 +191,10 @@ void SetThreadContext(std::initializer_list<Field> fields) {
 
 void ClearThreadContext() { t_context.clear(); }
 
+Context ThreadContext() { return t_context; }
+
+void RestoreThreadContext(Context context) { t_context = std::move(context); }
+
 void SetThreadContextField(absl::string_view key, Value value) {
   for (auto& [k, v] : t_context) {
     if (k == key) {

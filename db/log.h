@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -86,6 +87,12 @@ class ScopedContext {
 /// such as interceptor hooks); Clear removes them.
 void SetThreadContext(std::initializer_list<Field> fields);
 void ClearThreadContext();
+/// This thread's context fields, to carry to another thread that continues
+/// the same work (RestoreThreadContext there).
+using Context = std::vector<std::pair<std::string, Value>>;
+Context ThreadContext();
+/// Replaces this thread's context fields with `context`.
+void RestoreThreadContext(Context context);
 /// Sets one context field of this thread (replacing a field of that key),
 /// e.g. the database backend an RPC's statements ran on.
 void SetThreadContextField(absl::string_view key, Value value);

@@ -5,7 +5,9 @@ Against one throwaway database (seeded with the medium profile) and one row,
 in turn:
   * pgbench on GetUser's SELECT, prepared (-M prepared): the database alone;
   * the Go peer (tests/bench/go_peer: grpc-go + pgx v4 pool, sqlc-style);
-  * this service (build/server/defifundr-data serve, default settings).
+  * this service (build/server/defifundr-data serve), with its standard
+    methods' statements pipelined (DB_PIPELINE_CONNECTIONS) and with its
+    default settings.
 The gRPC servers are driven by build/tests/bench/defifundr_loadgen, which
 checks every answer (an error or a wrong row is counted, never as a success).
 
@@ -20,6 +22,8 @@ Environment (all optional):
   BENCH_CLIENTS   client counts (default "1 16 64 256")
   BENCH_SIZE      seed profile (default medium)
   BENCH_JSON      also write every run's result to this file (JSON lines)
+  BENCH_PIPELINE_CONNECTIONS  DB_PIPELINE_CONNECTIONS of the pipelined run
+                  (default 2)
 Exits non-zero if a contender fails to start or any run saw an error.
 """
 
@@ -38,6 +42,7 @@ WARMUP = float(os.environ.get("BENCH_WARMUP", "1"))
 CLIENTS = [int(c) for c in os.environ.get("BENCH_CLIENTS", "1 16 64 256").split()]
 SIZE = os.environ.get("BENCH_SIZE", "medium")
 JSON_OUT = os.environ.get("BENCH_JSON", "")
+PIPELINE_CONNECTIONS = os.environ.get("BENCH_PIPELINE_CONNECTIONS", "2")
 SERVER_BIN = os.path.join(BUILD, "server", "defifundr-data")
 LOADGEN = os.path.join(BUILD, "tests", "bench", "defifundr_loadgen")
 # pgbench needs a database connection per client: the local PostgreSQL
@@ -201,8 +206,9 @@ def table(server_rss):
     lines.append("")
     lines.append("Throughput (ok calls/s; every answer checked):")
     lines.append("")
-    lines.append("| method | clients | pgbench | Go peer | this service | / Go | / pgbench |")
-    lines.append("|---|---|---|---|---|---|---|")
+    lines.append("| method | clients | pgbench | Go peer | this service | / Go | / pgbench "
+                 "| pipelined | / Go |")
+    lines.append("|---|---|---|---|---|---|---|---|---|")
     for lbl in ["GetUser", "ListUsers(50)", "CreateSession"]:
         for c in CLIENTS:
             pg = rps("pgbench", lbl, c) if lbl == "GetUser" else None
@@ -217,8 +223,11 @@ def table(server_rss):
             us_text = f"{us['rps']:.0f}" if us else "-"
             ratio_go = f"{us['rps'] / go['rps']:.2f}x" if us and go and go["rps"] else "-"
             ratio_pg = f"{us['rps'] / pg['rps']:.2f}x" if us and pg and pg["rps"] else "-"
+            pp = rps("pipelined", lbl, c)
+            pp_text = f"{pp['rps']:.0f}" if pp else "-"
+            ratio_pp = f"{pp['rps'] / go['rps']:.2f}x" if pp and go and go["rps"] else "-"
             lines.append(f"| {lbl} | {c} | {pg_text} | {go_text} | {us_text} | {ratio_go} | "
-                         f"{ratio_pg} |")
+                         f"{ratio_pg} | {pp_text} | {ratio_pp} |")
     lines.append("")
     lines.append(f"Latency at half the peak rate ({LATENCY_CLIENTS} clients, open loop; "
                  "microseconds):")
@@ -226,7 +235,7 @@ def table(server_rss):
     lines.append("| method | contender | rate/s | p50 | p99 | max |")
     lines.append("|---|---|---|---|---|---|")
     for lbl in ["GetUser", "ListUsers(50)", "CreateSession"]:
-        for contender in ["go", "service"]:
+        for contender in ["go", "service", "pipelined"]:
             r = rps(contender, lbl, LATENCY_CLIENTS, "latency")
             if r:
                 lines.append(f"| {lbl} | {NAMES[contender]} | {r['rate']:.0f} | {r['p50_us']} | "
@@ -234,7 +243,7 @@ def table(server_rss):
     lines.append("")
     lines.append("Longest call under load (closed loop, any client count):")
     lines.append("")
-    for contender in ["go", "service"]:
+    for contender in ["go", "service", "pipelined"]:
         worst = max((r["max_us"] for r in results
                      if r["contender"] == contender and r["kind"] == "throughput"), default=0)
         lines.append(f"- {NAMES[contender]}: {worst / 1000:.1f} ms")
@@ -255,7 +264,8 @@ def table(server_rss):
     return "\n".join(lines)
 
 
-NAMES = {"pgbench": "pgbench", "go": "Go peer", "service": "this service"}
+NAMES = {"pgbench": "pgbench", "go": "Go peer", "service": "this service",
+         "pipelined": "this service, pipelined"}
 START_LOAD = None
 
 
@@ -297,6 +307,17 @@ def main():
         run_grpc("go", go, user_id, common)
     finally:
         server_rss["go"] = go.stop()
+
+    # The service with its standard methods' statements pipelined
+    # (DB_PIPELINE_CONNECTIONS), then with its defaults.
+    piped = Server("pipelined", [SERVER_BIN, "serve"],
+                   {"DATABASE_URL": url, "GRPC_LISTEN": "127.0.0.1:0", "METRICS_LISTEN": "",
+                    "DB_PIPELINE_CONNECTIONS": PIPELINE_CONNECTIONS},
+                   r"port=([0-9]+)", os.path.join(workdir, "service_pipelined.log"))
+    try:
+        run_grpc("pipelined", piped, user_id, common)
+    finally:
+        server_rss["pipelined"] = piped.stop()
 
     ours = Server("service", [SERVER_BIN, "serve"],
                   {"DATABASE_URL": url, "GRPC_LISTEN": "127.0.0.1:0", "METRICS_LISTEN": ""},

@@ -12,7 +12,7 @@
 
 namespace defifundr::server {
 
-db::pg::CallOptions CallOptionsFor(const grpc::ServerContext* context,
+db::pg::CallOptions CallOptionsFor(const grpc::ServerContextBase* context,
                                    absl::Duration max_timeout) {
   db::pg::CallOptions options;
   absl::Time deadline = absl::Now() + max_timeout;
@@ -185,6 +185,78 @@ absl::StatusOr<int64_t> Database::Execute(const db::pg::CallOptions& options,
   auto result = Run(options, statement, sources, extras);
   if (!result.ok()) return result.status();
   return result->affected_rows();
+}
+
+void Database::RunAsync(const db::pg::CallOptions& options,
+                        absl::string_view statement,
+                        std::span<const ParamSource> sources,
+                        const ExtraParams& extras, ResultCallback done) {
+  // Bind first, on the caller's thread: bad input takes no connection.
+  auto params = Bind(statement, sources, extras);
+  if (!params.ok()) return done(params.status());
+  const db::Statement* st = catalog_.Find(statement);
+  // Through the pool on the executor: the blocking path, with its
+  // preparing again and checking.
+  auto blocking = [this, options, st,
+                   params = *params](ResultCallback done) mutable {
+    executor_->Submit([this, options, st, params = std::move(params),
+                       done = std::move(done)] {
+      auto conn = pool_.Acquire(options.deadline);
+      if (!conn.ok()) return done(conn.status());
+      done(Exec(**conn, options, st->name, params));
+    });
+  };
+  if (pipeline_ == nullptr) return blocking(std::move(done));
+  const absl::Time start = absl::Now();
+  db::pg::PipelineStatement ps{st->name, st->sql, *params};
+  pipeline_->Run(
+      std::move(ps), options,
+      [this, st, start, blocking = std::move(blocking),
+       done = std::move(done)](absl::StatusOr<db::pg::Result> r) mutable {
+        if (!r.ok() && db::pg::IsStatementStateError(r.status())) {
+          return blocking(std::move(done));
+        }
+        if (statement_observer_) {
+          statement_observer_(st->name, absl::Now() - start, r.status());
+        }
+        done(std::move(r));
+      });
+}
+
+void Database::FetchOneAsync(const db::pg::CallOptions& options,
+                             absl::string_view statement,
+                             std::span<const ParamSource> sources,
+                             google::protobuf::Message* out,
+                             StatusCallback done) {
+  RunAsync(options, statement, sources, {},
+           [out, done = std::move(done)](absl::StatusOr<db::pg::Result> r) {
+             if (!r.ok()) return done(r.status());
+             auto row = r->SingleRow();
+             if (!row.ok()) return done(row.status());
+             done(DecodeRow(*r, 0, out));
+           });
+}
+
+void Database::FetchManyAsync(const db::pg::CallOptions& options,
+                              absl::string_view statement,
+                              std::span<const ParamSource> sources,
+                              const ExtraParams& extras,
+                              google::protobuf::Message* out,
+                              const google::protobuf::FieldDescriptor* field,
+                              RowsCallback done) {
+  RunAsync(
+      options, statement, sources, extras,
+      [out, field, done = std::move(done)](absl::StatusOr<db::pg::Result> r) {
+        if (!r.ok()) return done(r.status());
+        const auto* refl = out->GetReflection();
+        for (int i = 0; i < r->rows(); ++i) {
+          if (absl::Status s = DecodeRow(*r, i, refl->AddMessage(out, field));
+              !s.ok()) {
+            return done(s);
+          }
+        }
+        done(r->rows());
+      });
 }
 
 }  // namespace defifundr::server

@@ -22,17 +22,19 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "db/pg/connection.h"
+#include "db/pg/pipeline.h"
 #include "db/pg/pool.h"
 #include "db/pg/transaction.h"
 #include "db/query_catalog.h"
 #include "server/codec.h"
+#include "server/executor.h"
 #include "server/schema.h"
 
 namespace defifundr::server {
 
 /// The call options of an RPC: its deadline (capped at `max_timeout` from
 /// now, also when the client set none) and its cancellation.
-db::pg::CallOptions CallOptionsFor(const grpc::ServerContext* context,
+db::pg::CallOptions CallOptionsFor(const grpc::ServerContextBase* context,
                                    absl::Duration max_timeout);
 
 class Database {
@@ -80,6 +82,38 @@ class Database {
                                   absl::string_view statement,
                                   std::span<const ParamSource> sources,
                                   const ExtraParams& extras = {});
+
+  /// Results of the asynchronous calls below, delivered on the database
+  /// pipeline's thread or the executor's: they must not block.
+  using ResultCallback = std::function<void(absl::StatusOr<db::pg::Result>)>;
+  using StatusCallback = std::function<void(absl::Status)>;
+  using RowsCallback = std::function<void(absl::StatusOr<int>)>;
+
+  /// Where the asynchronous calls run: on `pipeline` (libpq pipeline mode;
+  /// a statement whose prepared form was lost or went stale is prepared
+  /// again and checked on `executor` through the pool, like Run), or, when
+  /// `pipeline` is null, on `executor` through the pool. Both must outlive
+  /// this object; call once, before serving.
+  void SetAsync(db::pg::Pipeline* pipeline, Executor* executor) {
+    pipeline_ = pipeline;
+    executor_ = executor;
+  }
+  /// Run, FetchOne and FetchMany without blocking the caller: the same
+  /// outcomes, given to `done` (exactly once; `out` and the messages behind
+  /// `sources` must live until then).
+  void RunAsync(const db::pg::CallOptions& options, absl::string_view statement,
+                std::span<const ParamSource> sources, const ExtraParams& extras,
+                ResultCallback done);
+  void FetchOneAsync(const db::pg::CallOptions& options,
+                     absl::string_view statement,
+                     std::span<const ParamSource> sources,
+                     google::protobuf::Message* out, StatusCallback done);
+  void FetchManyAsync(const db::pg::CallOptions& options,
+                      absl::string_view statement,
+                      std::span<const ParamSource> sources,
+                      const ExtraParams& extras, google::protobuf::Message* out,
+                      const google::protobuf::FieldDescriptor* field,
+                      RowsCallback done);
 
   /// How the handlers use each statement; a statement prepared again after a
   /// schema change (see db::pg::Connection::ExecStatement) is checked against
@@ -134,6 +168,8 @@ class Database {
   const Schema& schema_;
   absl::flat_hash_map<std::string, Binding> bindings_;
   StatementObserver statement_observer_;
+  db::pg::Pipeline* pipeline_ = nullptr;
+  Executor* executor_ = nullptr;
   mutable absl::Mutex mu_;
   absl::flat_hash_set<std::string> mismatched_ ABSL_GUARDED_BY(mu_);
 };

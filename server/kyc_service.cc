@@ -34,16 +34,20 @@ std::vector<Binding> KycServiceImpl::Bindings() const {
   return b;
 }
 
-grpc::Status KycServiceImpl::CreateKyc(grpc::ServerContext* ctx,
-                                       const CreateKycRequest* request,
-                                       Kyc* response) {
-  return table_.Create(ctx, *request, response);
+grpc::ServerUnaryReactor* KycServiceImpl::CreateKyc(
+    grpc::CallbackServerContext* ctx, const CreateKycRequest* request,
+    Kyc* response) {
+  return React(ctx, [&](Table::Done done) {
+    table_.CreateAsync(ctx, *request, response, std::move(done));
+  });
 }
 
-grpc::Status KycServiceImpl::GetKyc(grpc::ServerContext* ctx,
-                                    const GetKycRequest* request,
-                                    Kyc* response) {
-  return table_.Get(ctx, *request, response);
+grpc::ServerUnaryReactor* KycServiceImpl::GetKyc(
+    grpc::CallbackServerContext* ctx, const GetKycRequest* request,
+    Kyc* response) {
+  return React(ctx, [&](Table::Done done) {
+    table_.GetAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status KycServiceImpl::UpdateKyc(grpc::ServerContext* ctx,
@@ -58,10 +62,12 @@ grpc::Status KycServiceImpl::DeleteKyc(grpc::ServerContext* ctx,
   return table_.Delete(ctx, *request, response);
 }
 
-grpc::Status KycServiceImpl::ListKycs(grpc::ServerContext* ctx,
-                                      const ListKycsRequest* request,
-                                      ListKycsResponse* response) {
-  return table_.List(ctx, *request, response);
+grpc::ServerUnaryReactor* KycServiceImpl::ListKycs(
+    grpc::CallbackServerContext* ctx, const ListKycsRequest* request,
+    ListKycsResponse* response) {
+  return React(ctx, [&](Table::Done done) {
+    table_.ListAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status KycServiceImpl::GetKycByUserId(

@@ -9,28 +9,35 @@
 
 namespace defifundr::server {
 
-/// Thread-safe; handlers run on gRPC's synchronous server threads. Status
-/// codes are documented on each RPC in kyc.proto.
-class KycServiceImpl final : public data::v1::KycService::Service {
+/// Thread-safe; the standard Create/Get/List handlers are callback handlers
+/// that never block gRPC's threads (Table::*Async); the others run on gRPC's
+/// synchronous server threads. Status codes are documented on each RPC in
+/// kyc.proto.
+class KycServiceImpl final
+    : public data::v1::KycService::WithCallbackMethod_CreateKyc<
+          data::v1::KycService::WithCallbackMethod_GetKyc<
+              data::v1::KycService::WithCallbackMethod_ListKycs<
+                  data::v1::KycService::Service>>> {
  public:
   /// `db` must outlive the service.
   KycServiceImpl(Database& db, const HandlerOptions& options);
 
-  grpc::Status CreateKyc(grpc::ServerContext* ctx,
-                         const data::v1::CreateKycRequest* request,
-                         data::v1::Kyc* response) override;
-  grpc::Status GetKyc(grpc::ServerContext* ctx,
-                      const data::v1::GetKycRequest* request,
-                      data::v1::Kyc* response) override;
+  grpc::ServerUnaryReactor* CreateKyc(grpc::CallbackServerContext* ctx,
+                                      const data::v1::CreateKycRequest* request,
+                                      data::v1::Kyc* response) override;
+  grpc::ServerUnaryReactor* GetKyc(grpc::CallbackServerContext* ctx,
+                                   const data::v1::GetKycRequest* request,
+                                   data::v1::Kyc* response) override;
   grpc::Status UpdateKyc(grpc::ServerContext* ctx,
                          const data::v1::UpdateKycRequest* request,
                          data::v1::Kyc* response) override;
   grpc::Status DeleteKyc(grpc::ServerContext* ctx,
                          const data::v1::DeleteKycRequest* request,
                          google::protobuf::Empty* response) override;
-  grpc::Status ListKycs(grpc::ServerContext* ctx,
-                        const data::v1::ListKycsRequest* request,
-                        data::v1::ListKycsResponse* response) override;
+  grpc::ServerUnaryReactor* ListKycs(
+      grpc::CallbackServerContext* ctx,
+      const data::v1::ListKycsRequest* request,
+      data::v1::ListKycsResponse* response) override;
   grpc::Status GetKycByUserId(grpc::ServerContext* ctx,
                               const data::v1::GetKycByUserIdRequest* request,
                               data::v1::Kyc* response) override;

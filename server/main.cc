@@ -68,6 +68,11 @@ ABSL_FLAG(std::string, health_listen, Env("HEALTH_LISTEN", ""),
           "[env HEALTH_LISTEN]");
 ABSL_FLAG(int, db_pool_size, EnvInt("DB_POOL_SIZE", 10),
           "most database connections [env DB_POOL_SIZE]");
+ABSL_FLAG(int, db_pipeline_connections, EnvInt("DB_PIPELINE_CONNECTIONS", 0),
+          "connections that carry the standard Create/Get/List methods' "
+          "statements in libpq pipeline mode (many in flight per connection, "
+          "one event-loop thread); 0: they use the pool "
+          "[env DB_PIPELINE_CONNECTIONS]");
 ABSL_FLAG(std::string, db_statement_cache,
           Env("DB_STATEMENT_CACHE", "prepared"),
           "how queries run: prepared (named prepared statements, one plan "
@@ -334,6 +339,8 @@ server::ServerConfig Config() {
   config.listen = absl::GetFlag(FLAGS_grpc_listen);
   config.health_listen = absl::GetFlag(FLAGS_health_listen);
   config.pool_size = std::max(1, absl::GetFlag(FLAGS_db_pool_size));
+  config.pipeline_connections =
+      std::max(0, absl::GetFlag(FLAGS_db_pipeline_connections));
   auto cache =
       db::pg::ParseStatementCache(absl::GetFlag(FLAGS_db_statement_cache));
   if (!cache.ok()) {

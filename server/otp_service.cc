@@ -70,10 +70,12 @@ grpc::Status OtpServiceImpl::CreateOtp(grpc::ServerContext* ctx,
   return ToGrpcStatus(DoCreateOtp(ctx, *request, response));
 }
 
-grpc::Status OtpServiceImpl::GetOtp(grpc::ServerContext* ctx,
-                                    const GetOtpRequest* request,
-                                    Otp* response) {
-  return table_.Get(ctx, *request, response);
+grpc::ServerUnaryReactor* OtpServiceImpl::GetOtp(
+    grpc::CallbackServerContext* ctx, const GetOtpRequest* request,
+    Otp* response) {
+  return React(ctx, [&](Table::Done done) {
+    table_.GetAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status OtpServiceImpl::UpdateOtp(grpc::ServerContext* ctx,
@@ -88,10 +90,12 @@ grpc::Status OtpServiceImpl::DeleteOtp(grpc::ServerContext* ctx,
   return table_.Delete(ctx, *request, response);
 }
 
-grpc::Status OtpServiceImpl::ListOtps(grpc::ServerContext* ctx,
-                                      const ListOtpsRequest* request,
-                                      ListOtpsResponse* response) {
-  return table_.List(ctx, *request, response);
+grpc::ServerUnaryReactor* OtpServiceImpl::ListOtps(
+    grpc::CallbackServerContext* ctx, const ListOtpsRequest* request,
+    ListOtpsResponse* response) {
+  return React(ctx, [&](Table::Done done) {
+    table_.ListAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status OtpServiceImpl::GetActiveOtp(grpc::ServerContext* ctx,

@@ -9,9 +9,14 @@
 
 namespace defifundr::server {
 
-/// Thread-safe; handlers run on gRPC's synchronous server threads. Status
-/// codes are documented on each RPC in otp.proto.
-class OtpServiceImpl final : public data::v1::OtpService::Service {
+/// Thread-safe; the standard Create/Get/List handlers are callback handlers
+/// that never block gRPC's threads (Table::*Async); the others run on gRPC's
+/// synchronous server threads. Status codes are documented on each RPC in
+/// otp.proto.
+class OtpServiceImpl final
+    : public data::v1::OtpService::WithCallbackMethod_GetOtp<
+          data::v1::OtpService::WithCallbackMethod_ListOtps<
+              data::v1::OtpService::Service>> {
  public:
   /// `db` must outlive the service.
   OtpServiceImpl(Database& db, const HandlerOptions& options);
@@ -19,18 +24,19 @@ class OtpServiceImpl final : public data::v1::OtpService::Service {
   grpc::Status CreateOtp(grpc::ServerContext* ctx,
                          const data::v1::CreateOtpRequest* request,
                          data::v1::Otp* response) override;
-  grpc::Status GetOtp(grpc::ServerContext* ctx,
-                      const data::v1::GetOtpRequest* request,
-                      data::v1::Otp* response) override;
+  grpc::ServerUnaryReactor* GetOtp(grpc::CallbackServerContext* ctx,
+                                   const data::v1::GetOtpRequest* request,
+                                   data::v1::Otp* response) override;
   grpc::Status UpdateOtp(grpc::ServerContext* ctx,
                          const data::v1::UpdateOtpRequest* request,
                          data::v1::Otp* response) override;
   grpc::Status DeleteOtp(grpc::ServerContext* ctx,
                          const data::v1::DeleteOtpRequest* request,
                          google::protobuf::Empty* response) override;
-  grpc::Status ListOtps(grpc::ServerContext* ctx,
-                        const data::v1::ListOtpsRequest* request,
-                        data::v1::ListOtpsResponse* response) override;
+  grpc::ServerUnaryReactor* ListOtps(
+      grpc::CallbackServerContext* ctx,
+      const data::v1::ListOtpsRequest* request,
+      data::v1::ListOtpsResponse* response) override;
   grpc::Status GetActiveOtp(grpc::ServerContext* ctx,
                             const data::v1::GetActiveOtpRequest* request,
                             data::v1::Otp* response) override;

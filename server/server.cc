@@ -5,6 +5,7 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -27,7 +28,6 @@
 
 namespace defifundr::server {
 namespace {
-
 
 constexpr absl::string_view kTables[] = {
     "users",       "sessions", "kyc", "user_device_tokens", "otp_verifications",
@@ -137,6 +137,19 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   conn = absl::UnavailableError("released");  // Back to the pool.
 
   s->db_ = std::make_unique<Database>(*s->pool_, catalog, *s->schema_);
+  // Blocking work of the callback handlers: as many threads as the pool has
+  // connections, and some to spare for the calls that wait for one.
+  s->executor_ = std::make_unique<Executor>(std::max(4, 2 * config.pool_size));
+  if (config.pipeline_connections > 0) {
+    db::pg::PipelineOptions pipeline;
+    pipeline.conninfo = config.database_url;
+    pipeline.connections = config.pipeline_connections;
+    pipeline.statement_cache = config.statement_cache;
+    auto p = db::pg::Pipeline::Start(std::move(pipeline));
+    if (!p.ok()) return p.status();
+    s->pipeline_ = *std::move(p);
+  }
+  s->db_->SetAsync(s->pipeline_.get(), s->executor_.get());
   s->db_->SetStatementObserver(
       [metrics = s->metrics_.get()](absl::string_view statement,
                                     absl::Duration elapsed,
@@ -259,6 +272,7 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   log::Info("serving", {{"listen", config.listen},
                         {"port", s->port_},
                         {"pool_size", config.pool_size},
+                        {"pipeline_connections", config.pipeline_connections},
                         {"health_port", s->health_port_},
                         {"metrics_port", s->metrics_port()}});
   return s;

@@ -40,6 +40,14 @@ struct ServerConfig {
   absl::Duration health_interval = absl::Seconds(2);
   /// How long start-up waits for the database to accept connections.
   absl::Duration startup_timeout = absl::Seconds(30);
+  /// Connections of the database pipeline (DB_PIPELINE_CONNECTIONS): when
+  /// > 0, the standard Create/Get/List methods run their statements through
+  /// db::pg::Pipeline (libpq pipeline mode, one event-loop thread, many
+  /// statements in flight per connection) instead of one pooled connection
+  /// each; 0 turns it off (they then run through the pool, on the
+  /// executor's threads). The pool (pool_size) still serves everything
+  /// else.
+  int pipeline_connections = 0;
   /// How pooled connections run the queries (DB_STATEMENT_CACHE): kPrepared
   /// (named prepared statements, for a direct connection or a session-mode
   /// pooler) or kNone (unnamed statements, for a transaction-mode pooler
@@ -117,6 +125,9 @@ class DataServer {
   std::unique_ptr<db::pg::Pool> pool_;
   std::unique_ptr<Schema> schema_;
   std::unique_ptr<Database> db_;
+  // Where the callback handlers' statements run (Database::SetAsync).
+  std::unique_ptr<db::pg::Pipeline> pipeline_;
+  std::unique_ptr<Executor> executor_;
   std::vector<std::unique_ptr<grpc::Service>> services_;
   // Each data service's full name and the statements its handlers run.
   std::vector<std::pair<std::string, std::vector<std::string>>>

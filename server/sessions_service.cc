@@ -74,16 +74,20 @@ std::vector<Binding> SessionServiceImpl::Bindings() const {
   return b;
 }
 
-grpc::Status SessionServiceImpl::CreateSession(
-    grpc::ServerContext* ctx, const CreateSessionRequest* request,
+grpc::ServerUnaryReactor* SessionServiceImpl::CreateSession(
+    grpc::CallbackServerContext* ctx, const CreateSessionRequest* request,
     Session* response) {
-  return table_.Create(ctx, *request, response);
+  return React(ctx, [&](Table::Done done) {
+    table_.CreateAsync(ctx, *request, response, std::move(done));
+  });
 }
 
-grpc::Status SessionServiceImpl::GetSession(grpc::ServerContext* ctx,
-                                            const GetSessionRequest* request,
-                                            Session* response) {
-  return table_.Get(ctx, *request, response);
+grpc::ServerUnaryReactor* SessionServiceImpl::GetSession(
+    grpc::CallbackServerContext* ctx, const GetSessionRequest* request,
+    Session* response) {
+  return React(ctx, [&](Table::Done done) {
+    table_.GetAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status SessionServiceImpl::UpdateSession(
@@ -98,10 +102,12 @@ grpc::Status SessionServiceImpl::DeleteSession(
   return table_.Delete(ctx, *request, response);
 }
 
-grpc::Status SessionServiceImpl::ListSessions(
-    grpc::ServerContext* ctx, const ListSessionsRequest* request,
+grpc::ServerUnaryReactor* SessionServiceImpl::ListSessions(
+    grpc::CallbackServerContext* ctx, const ListSessionsRequest* request,
     ListSessionsResponse* response) {
-  return table_.List(ctx, *request, response);
+  return React(ctx, [&](Table::Done done) {
+    table_.ListAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status SessionServiceImpl::GetSessionByRefreshToken(

@@ -9,28 +9,37 @@
 
 namespace defifundr::server {
 
-/// Thread-safe; handlers run on gRPC's synchronous server threads. Status
-/// codes are documented on each RPC in sessions.proto.
-class SessionServiceImpl final : public data::v1::SessionService::Service {
+/// Thread-safe; the standard Create/Get/List handlers are callback handlers
+/// that never block gRPC's threads (Table::*Async); the others run on gRPC's
+/// synchronous server threads. Status codes are documented on each RPC in
+/// sessions.proto.
+class SessionServiceImpl final
+    : public data::v1::SessionService::WithCallbackMethod_CreateSession<
+          data::v1::SessionService::WithCallbackMethod_GetSession<
+              data::v1::SessionService::WithCallbackMethod_ListSessions<
+                  data::v1::SessionService::Service>>> {
  public:
   /// `db` must outlive the service.
   SessionServiceImpl(Database& db, const HandlerOptions& options);
 
-  grpc::Status CreateSession(grpc::ServerContext* ctx,
-                             const data::v1::CreateSessionRequest* request,
-                             data::v1::Session* response) override;
-  grpc::Status GetSession(grpc::ServerContext* ctx,
-                          const data::v1::GetSessionRequest* request,
-                          data::v1::Session* response) override;
+  grpc::ServerUnaryReactor* CreateSession(
+      grpc::CallbackServerContext* ctx,
+      const data::v1::CreateSessionRequest* request,
+      data::v1::Session* response) override;
+  grpc::ServerUnaryReactor* GetSession(
+      grpc::CallbackServerContext* ctx,
+      const data::v1::GetSessionRequest* request,
+      data::v1::Session* response) override;
   grpc::Status UpdateSession(grpc::ServerContext* ctx,
                              const data::v1::UpdateSessionRequest* request,
                              data::v1::Session* response) override;
   grpc::Status DeleteSession(grpc::ServerContext* ctx,
                              const data::v1::DeleteSessionRequest* request,
                              google::protobuf::Empty* response) override;
-  grpc::Status ListSessions(grpc::ServerContext* ctx,
-                            const data::v1::ListSessionsRequest* request,
-                            data::v1::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* ListSessions(
+      grpc::CallbackServerContext* ctx,
+      const data::v1::ListSessionsRequest* request,
+      data::v1::ListSessionsResponse* response) override;
   grpc::Status GetSessionByRefreshToken(
       grpc::ServerContext* ctx,
       const data::v1::GetSessionByRefreshTokenRequest* request,

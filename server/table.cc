@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/page_token.h"
@@ -57,6 +58,24 @@ std::string GetString(const Message& m, absl::string_view name) {
 Table::Table(Database& db, TableSpec spec, HandlerOptions options)
     : db_(db), spec_(std::move(spec)), options_(options) {
   resource_ = Output(spec_.service, absl::StrCat("Get", spec_.entity));
+  create_statement_ = absl::StrCat("Create", spec_.entity);
+  get_statement_ = absl::StrCat("Get", spec_.entity);
+  get_by_request_id_statement_ =
+      absl::StrCat("Get", spec_.entity, "ByRequestId");
+  list_statement_ = absl::StrCat("List", spec_.plural);
+  list_desc_statement_ = absl::StrCat("List", spec_.plural, "Desc");
+  count_statement_ = absl::StrCat("Count", spec_.plural);
+}
+
+absl::Status Table::Wait(absl::FunctionRef<void(Done)> start) {
+  absl::Notification finished;
+  absl::Status status;
+  start([&](absl::Status s) {
+    status = std::move(s);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
+  return status;
 }
 
 const FieldDescriptor* Table::ResourceField(const Descriptor* request) const {
@@ -81,52 +100,65 @@ absl::Status Table::NotFound(const absl::Status& status,
   return absl::NotFoundError(absl::StrCat(spec_.entity, " ", id, " not found"));
 }
 
-absl::Status Table::DoCreate(grpc::ServerContext* ctx, const Message& request,
-                             Message* response) {
+void Table::CreateAsync(grpc::ServerContextBase* ctx, const Message& request,
+                        Message* response, Done done) {
   const FieldDescriptor* rf = ResourceField(request.GetDescriptor());
   const std::string prefix = absl::StrCat(rf->name(), ".");
   const Message& resource = request.GetReflection()->GetMessage(request, rf);
   const TableMeta* meta = db_.schema().table(spec_.table);
-  if (meta == nullptr) return absl::InternalError("table metadata missing");
+  if (meta == nullptr)
+    return done(absl::InternalError("table metadata missing"));
   if (absl::Status s = ValidateColumns(request, "", *meta, nullptr); !s.ok()) {
-    return s;
+    return done(s);
   }
   if (absl::Status s = ValidateColumns(resource, prefix, *meta, nullptr);
       !s.ok()) {
-    return s;
+    return done(s);
   }
   const ParamSource sources[] = {{prefix, &resource}, {"", &request}};
   const db::pg::CallOptions options = CallOptions(ctx);
-  absl::Status s = db_.FetchOne(options, absl::StrCat("Create", spec_.entity),
-                                sources, response);
-  // An idempotent create (AIP-155) whose request_id was used before inserts
-  // nothing: answer with the row the first request created.
-  if (s.code() == absl::StatusCode::kNotFound &&
-      !GetString(request, "request_id").empty()) {
-    const ParamSource by_request[] = {{"", &request}};
-    s = db_.FetchOne(options, absl::StrCat("Get", spec_.entity, "ByRequestId"),
-                     by_request, response);
-  }
-  return s;
+  db_.FetchOneAsync(options, create_statement_, sources, response,
+                    [this, options, &request, response,
+                     done = std::move(done)](absl::Status s) mutable {
+                      // An idempotent create (AIP-155) whose request_id was
+                      // used before inserts nothing: answer with the row the
+                      // first request created.
+                      if (s.code() == absl::StatusCode::kNotFound &&
+                          !GetString(request, "request_id").empty()) {
+                        const ParamSource by_request[] = {{"", &request}};
+                        return db_.FetchOneAsync(
+                            options, get_by_request_id_statement_, by_request,
+                            response, std::move(done));
+                      }
+                      done(s);
+                    });
 }
 
-grpc::Status Table::Create(grpc::ServerContext* ctx, const Message& request,
+grpc::Status Table::Create(grpc::ServerContextBase* ctx, const Message& request,
                            Message* response) {
-  return ToGrpcStatus(DoCreate(ctx, request, response));
+  return ToGrpcStatus(Wait([&](Done done) {
+    CreateAsync(ctx, request, response, std::move(done));
+  }));
 }
 
-grpc::Status Table::Get(grpc::ServerContext* ctx, const Message& request,
-                        Message* response) {
-  if (absl::Status s = CheckId(request, "id"); !s.ok()) return ToGrpcStatus(s);
+void Table::GetAsync(grpc::ServerContextBase* ctx, const Message& request,
+                     Message* response, Done done) {
+  if (absl::Status s = CheckId(request, "id"); !s.ok()) return done(s);
   const ParamSource sources[] = {{"", &request}};
-  absl::Status s =
-      db_.FetchOne(CallOptionsFor(ctx, options_.max_rpc_timeout),
-                   absl::StrCat("Get", spec_.entity), sources, response);
-  return ToGrpcStatus(NotFound(s, GetString(request, "id")));
+  db_.FetchOneAsync(CallOptions(ctx), get_statement_, sources, response,
+                    [this, &request, done = std::move(done)](absl::Status s) {
+                      done(NotFound(s, GetString(request, "id")));
+                    });
 }
 
-absl::Status Table::DoUpdate(grpc::ServerContext* ctx, const Message& request,
-                             Message* response) {
+grpc::Status Table::Get(grpc::ServerContextBase* ctx, const Message& request,
+                        Message* response) {
+  return ToGrpcStatus(Wait(
+      [&](Done done) { GetAsync(ctx, request, response, std::move(done)); }));
+}
+
+absl::Status Table::DoUpdate(grpc::ServerContextBase* ctx,
+                             const Message& request, Message* response) {
   const FieldDescriptor* rf = ResourceField(request.GetDescriptor());
   const std::string prefix = absl::StrCat(rf->name(), ".");
   const Message& resource = request.GetReflection()->GetMessage(request, rf);
@@ -156,12 +188,12 @@ absl::Status Table::DoUpdate(grpc::ServerContext* ctx, const Message& request,
   return NotFound(s, GetString(resource, "id"));
 }
 
-grpc::Status Table::Update(grpc::ServerContext* ctx, const Message& request,
+grpc::Status Table::Update(grpc::ServerContextBase* ctx, const Message& request,
                            Message* response) {
   return ToGrpcStatus(DoUpdate(ctx, request, response));
 }
 
-grpc::Status Table::Delete(grpc::ServerContext* ctx, const Message& request,
+grpc::Status Table::Delete(grpc::ServerContextBase* ctx, const Message& request,
                            google::protobuf::Empty* /*response*/) {
   if (absl::Status s = CheckId(request, "id"); !s.ok()) return ToGrpcStatus(s);
   const ParamSource sources[] = {{"", &request}};
@@ -174,18 +206,18 @@ grpc::Status Table::Delete(grpc::ServerContext* ctx, const Message& request,
   return grpc::Status::OK;
 }
 
-absl::Status Table::DoPage(grpc::ServerContext* ctx, const Message& request,
-                           Message* response, const std::string& statement,
-                           const std::string& count_statement,
-                           bool descending) {
+void Table::PageAsync(grpc::ServerContextBase* ctx, const Message& request,
+                      Message* response, const std::string& statement,
+                      const std::string& count_statement, bool descending,
+                      Done done) {
   const Descriptor* rd = request.GetDescriptor();
   const auto* rr = request.GetReflection();
   auto size =
       EffectivePageSize(rr->GetInt32(request, rd->FindFieldByName("page_size")),
                         options_.default_page_size, options_.max_page_size);
-  if (!size.ok()) return size.status();
+  if (!size.ok()) return done(size.status());
   auto cursor = DecodePageToken(request, GetString(request, "page_token"));
-  if (!cursor.ok()) return cursor.status();
+  if (!cursor.ok()) return done(cursor.status());
 
   ExtraParams extras;
   if (cursor->has_value()) {
@@ -199,60 +231,77 @@ absl::Status Table::DoPage(grpc::ServerContext* ctx, const Message& request,
   }
   extras["page_limit"] = absl::StrCat(*size + 1);
 
-  const db::pg::CallOptions options =
-      CallOptionsFor(ctx, options_.max_rpc_timeout);
+  const db::pg::CallOptions options = CallOptions(ctx);
   const ParamSource sources[] = {{"", &request}};
   const FieldDescriptor* items =
       RepeatedOf(response->GetDescriptor(), resource_);
-  auto rows =
-      db_.FetchMany(options, statement, sources, extras, response, items);
-  if (!rows.ok()) return rows.status();
-  const auto* out = response->GetReflection();
-  if (*rows > *size) {
-    out->RemoveLast(response, items);
-    const Message& last = out->GetRepeatedMessage(*response, items, *size - 1);
-    const FieldDescriptor* tf = resource_->FindFieldByName(spec_.time_column);
-    const auto& ts = static_cast<const google::protobuf::Timestamp&>(
-        last.GetReflection()->GetMessage(last, tf));
-    const Cursor next{
-        absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos()),
-        GetString(last, "id")};
-    out->SetString(
-        response, response->GetDescriptor()->FindFieldByName("next_page_token"),
-        EncodePageToken(request, next));
-  }
   const FieldDescriptor* want_total = rd->FindFieldByName("include_total_size");
-  if (want_total != nullptr && rr->GetBool(request, want_total)) {
-    if (absl::Status s =
-            db_.FetchOne(options, count_statement, sources, response);
-        !s.ok()) {
-      return s;
-    }
-  }
-  return absl::OkStatus();
+  const bool total = want_total != nullptr && rr->GetBool(request, want_total);
+  db_.FetchManyAsync(
+      options, statement, sources, extras, response, items,
+      [this, options, &request, response, items, size = *size, total,
+       count_statement, done = std::move(done)](absl::StatusOr<int> rows) {
+        if (!rows.ok()) return done(rows.status());
+        const auto* out = response->GetReflection();
+        if (*rows > size) {
+          out->RemoveLast(response, items);
+          const Message& last =
+              out->GetRepeatedMessage(*response, items, size - 1);
+          const FieldDescriptor* tf =
+              resource_->FindFieldByName(spec_.time_column);
+          const auto& ts = static_cast<const google::protobuf::Timestamp&>(
+              last.GetReflection()->GetMessage(last, tf));
+          const Cursor next{absl::FromUnixSeconds(ts.seconds()) +
+                                absl::Nanoseconds(ts.nanos()),
+                            GetString(last, "id")};
+          out->SetString(
+              response,
+              response->GetDescriptor()->FindFieldByName("next_page_token"),
+              EncodePageToken(request, next));
+        }
+        if (!total) return done(absl::OkStatus());
+        const ParamSource count_sources[] = {{"", &request}};
+        db_.FetchOneAsync(options, count_statement, count_sources, response,
+                          std::move(done));
+      });
 }
 
-grpc::Status Table::List(grpc::ServerContext* ctx, const Message& request,
-                         Message* response) {
+absl::Status Table::DoPage(grpc::ServerContextBase* ctx, const Message& request,
+                           Message* response, const std::string& statement,
+                           const std::string& count_statement,
+                           bool descending) {
+  return Wait([&](Done done) {
+    PageAsync(ctx, request, response, statement, count_statement, descending,
+              std::move(done));
+  });
+}
+
+void Table::ListAsync(grpc::ServerContextBase* ctx, const Message& request,
+                      Message* response, Done done) {
   bool descending = false;
   if (spec_.descending_list) {
     const FieldDescriptor* order =
         request.GetDescriptor()->FindFieldByName("order");
     const int value = request.GetReflection()->GetEnumValue(request, order);
     if (order->enum_type()->FindValueByNumber(value) == nullptr) {
-      return ToGrpcStatus(absl::InvalidArgumentError(
+      return done(absl::InvalidArgumentError(
           absl::StrCat("order: unknown value ", value)));
     }
     descending = order->enum_type()->FindValueByNumber(value)->name() ==
                  "SORT_ORDER_DESCENDING";
   }
-  return ToGrpcStatus(
-      DoPage(ctx, request, response,
-             absl::StrCat("List", spec_.plural, descending ? "Desc" : ""),
-             absl::StrCat("Count", spec_.plural), descending));
+  PageAsync(ctx, request, response,
+            descending ? list_desc_statement_ : list_statement_,
+            count_statement_, descending, std::move(done));
 }
 
-db::pg::CallOptions Table::CallOptions(grpc::ServerContext* ctx) const {
+grpc::Status Table::List(grpc::ServerContextBase* ctx, const Message& request,
+                         Message* response) {
+  return ToGrpcStatus(Wait(
+      [&](Done done) { ListAsync(ctx, request, response, std::move(done)); }));
+}
+
+db::pg::CallOptions Table::CallOptions(grpc::ServerContextBase* ctx) const {
   return CallOptionsFor(ctx, options_.max_rpc_timeout);
 }
 
@@ -293,7 +342,7 @@ absl::Status Table::CheckFields(const Message& message,
   return absl::OkStatus();
 }
 
-absl::Status Table::DoCall(const Method& method, grpc::ServerContext* ctx,
+absl::Status Table::DoCall(const Method& method, grpc::ServerContextBase* ctx,
                            const Message& request, Message* response) {
   if (absl::Status s = CheckFields(request, method.required); !s.ok()) return s;
   if (method.check_columns) {
@@ -335,7 +384,7 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContext* ctx,
   return absl::InternalError("unknown method kind");
 }
 
-grpc::Status Table::Call(absl::string_view name, grpc::ServerContext* ctx,
+grpc::Status Table::Call(absl::string_view name, grpc::ServerContextBase* ctx,
                          const Message& request, Message* response) {
   for (const Method& m : spec_.methods) {
     if (m.name == name) return ToGrpcStatus(DoCall(m, ctx, request, response));
@@ -374,6 +423,13 @@ std::vector<Binding> Table::Bindings() const {
                {Input(s, absl::StrCat("List", p))},
                {}});
   return b;
+}
+
+grpc::ServerUnaryReactor* React(grpc::CallbackServerContext* ctx,
+                                absl::FunctionRef<void(Table::Done)> start) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  start([reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  return reactor;
 }
 
 }  // namespace defifundr::server

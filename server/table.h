@@ -10,12 +10,15 @@
 #include <google/protobuf/empty.pb.h>
 #include <google/protobuf/message.h>
 #include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
 #include <grpcpp/support/status.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -75,33 +78,50 @@ class Table {
  public:
   Table(Database& db, TableSpec spec, HandlerOptions options);
 
+  /// How the asynchronous methods answer: exactly once, on a thread that
+  /// must not be blocked (the database pipeline's or the executor's).
+  using Done = std::function<void(absl::Status)>;
+
+  /// Create<X>, Get<X> and List<X>s without blocking the caller: the same
+  /// outcomes as Create, Get and List below, given to `done`. `request` and
+  /// `response` must live until then.
+  void CreateAsync(grpc::ServerContextBase* ctx,
+                   const google::protobuf::Message& request,
+                   google::protobuf::Message* response, Done done);
+  void GetAsync(grpc::ServerContextBase* ctx,
+                const google::protobuf::Message& request,
+                google::protobuf::Message* response, Done done);
+  void ListAsync(grpc::ServerContextBase* ctx,
+                 const google::protobuf::Message& request,
+                 google::protobuf::Message* response, Done done);
+
   /// Create<X>: validates the resource and the request's own column fields
   /// (e.g. password_hash) against the table, inserts, returns the row.
-  grpc::Status Create(grpc::ServerContext* ctx,
+  grpc::Status Create(grpc::ServerContextBase* ctx,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
   /// Get<X>: by `id`. INVALID_ARGUMENT for a missing/malformed id,
   /// NOT_FOUND when absent.
-  grpc::Status Get(grpc::ServerContext* ctx,
+  grpc::Status Get(grpc::ServerContextBase* ctx,
                    const google::protobuf::Message& request,
                    google::protobuf::Message* response);
   /// Update<X>: writes the fields in update_mask. INVALID_ARGUMENT for an
   /// empty or bad mask, NOT_FOUND when absent.
-  grpc::Status Update(grpc::ServerContext* ctx,
+  grpc::Status Update(grpc::ServerContextBase* ctx,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
   /// Delete<X>: by `id`. NOT_FOUND when absent.
-  grpc::Status Delete(grpc::ServerContext* ctx,
+  grpc::Status Delete(grpc::ServerContextBase* ctx,
                       const google::protobuf::Message& request,
                       google::protobuf::Empty* response);
   /// List<X>s: keyset pagination on (time_column, id) with the request's
   /// filter fields as query parameters.
-  grpc::Status List(grpc::ServerContext* ctx,
+  grpc::Status List(grpc::ServerContextBase* ctx,
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response);
 
   /// Runs the domain method `method` (one of spec.methods).
-  grpc::Status Call(absl::string_view method, grpc::ServerContext* ctx,
+  grpc::Status Call(absl::string_view method, grpc::ServerContextBase* ctx,
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response);
 
@@ -111,7 +131,7 @@ class Table {
   /// The table's columns (from the live schema).
   const TableMeta& meta() const;
   /// The call options of an RPC under this server's limits.
-  db::pg::CallOptions CallOptions(grpc::ServerContext* ctx) const;
+  db::pg::CallOptions CallOptions(grpc::ServerContextBase* ctx) const;
   /// INVALID_ARGUMENT "<field>: required" for each named field of `message`
   /// that is unset (empty string, zero enum, absent message), and "<field>:
   /// unknown value N" for any enum field holding a value its type lacks.
@@ -124,18 +144,24 @@ class Table {
  private:
   const google::protobuf::FieldDescriptor* ResourceField(
       const google::protobuf::Descriptor* request) const;
-  absl::Status DoCreate(grpc::ServerContext* ctx,
+  // Runs an asynchronous method to its end on this thread (for the
+  // blocking handlers).
+  static absl::Status Wait(absl::FunctionRef<void(Done)> start);
+  void PageAsync(grpc::ServerContextBase* ctx,
+                 const google::protobuf::Message& request,
+                 google::protobuf::Message* response,
+                 const std::string& statement,
+                 const std::string& count_statement, bool descending,
+                 Done done);
+  absl::Status DoUpdate(grpc::ServerContextBase* ctx,
                         const google::protobuf::Message& request,
                         google::protobuf::Message* response);
-  absl::Status DoUpdate(grpc::ServerContext* ctx,
-                        const google::protobuf::Message& request,
-                        google::protobuf::Message* response);
-  absl::Status DoPage(grpc::ServerContext* ctx,
+  absl::Status DoPage(grpc::ServerContextBase* ctx,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response,
                       const std::string& statement,
                       const std::string& count_statement, bool descending);
-  absl::Status DoCall(const Method& method, grpc::ServerContext* ctx,
+  absl::Status DoCall(const Method& method, grpc::ServerContextBase* ctx,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
   absl::Status CheckId(const google::protobuf::Message& message,
@@ -146,7 +172,17 @@ class Table {
   TableSpec spec_;
   HandlerOptions options_;
   const google::protobuf::Descriptor* resource_;  // e.g. User
+  // The standard methods' query names, built once: CreateUser, GetUser,
+  // GetUserByRequestId, ListUsers, ListUsersDesc, CountUsers.
+  std::string create_statement_, get_statement_, get_by_request_id_statement_,
+      list_statement_, list_desc_statement_, count_statement_;
 };
+
+/// For a callback handler: starts an asynchronous method with a `done`
+/// that finishes the RPC (its status through ToGrpcStatus) and returns the
+/// RPC's reactor.
+grpc::ServerUnaryReactor* React(grpc::CallbackServerContext* ctx,
+                                absl::FunctionRef<void(Table::Done)> start);
 
 }  // namespace defifundr::server
 

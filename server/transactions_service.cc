@@ -48,16 +48,20 @@ std::vector<Binding> TransactionServiceImpl::Bindings() const {
   return b;
 }
 
-grpc::Status TransactionServiceImpl::CreateTransaction(
-    grpc::ServerContext* ctx, const CreateTransactionRequest* request,
+grpc::ServerUnaryReactor* TransactionServiceImpl::CreateTransaction(
+    grpc::CallbackServerContext* ctx, const CreateTransactionRequest* request,
     Transaction* response) {
-  return table_.Create(ctx, *request, response);
+  return React(ctx, [&](Table::Done done) {
+    table_.CreateAsync(ctx, *request, response, std::move(done));
+  });
 }
 
-grpc::Status TransactionServiceImpl::GetTransaction(
-    grpc::ServerContext* ctx, const GetTransactionRequest* request,
+grpc::ServerUnaryReactor* TransactionServiceImpl::GetTransaction(
+    grpc::CallbackServerContext* ctx, const GetTransactionRequest* request,
     Transaction* response) {
-  return table_.Get(ctx, *request, response);
+  return React(ctx, [&](Table::Done done) {
+    table_.GetAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status TransactionServiceImpl::UpdateTransaction(
@@ -72,10 +76,12 @@ grpc::Status TransactionServiceImpl::DeleteTransaction(
   return table_.Delete(ctx, *request, response);
 }
 
-grpc::Status TransactionServiceImpl::ListTransactions(
-    grpc::ServerContext* ctx, const ListTransactionsRequest* request,
+grpc::ServerUnaryReactor* TransactionServiceImpl::ListTransactions(
+    grpc::CallbackServerContext* ctx, const ListTransactionsRequest* request,
     ListTransactionsResponse* response) {
-  return table_.List(ctx, *request, response);
+  return React(ctx, [&](Table::Done done) {
+    table_.ListAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status TransactionServiceImpl::GetTransactionByTxHash(

@@ -9,21 +9,27 @@
 
 namespace defifundr::server {
 
-/// Thread-safe; handlers run on gRPC's synchronous server threads. Status
-/// codes are documented on each RPC in transactions.proto.
+/// Thread-safe; the standard Create/Get/List handlers are callback handlers
+/// that never block gRPC's threads (Table::*Async); the others run on gRPC's
+/// synchronous server threads. Status codes are documented on each RPC in
+/// transactions.proto.
 class TransactionServiceImpl final
-    : public data::v1::TransactionService::Service {
+    : public data::v1::TransactionService::WithCallbackMethod_CreateTransaction<
+          data::v1::TransactionService::WithCallbackMethod_GetTransaction<
+              data::v1::TransactionService::WithCallbackMethod_ListTransactions<
+                  data::v1::TransactionService::Service>>> {
  public:
   /// `db` must outlive the service.
   TransactionServiceImpl(Database& db, const HandlerOptions& options);
 
-  grpc::Status CreateTransaction(
-      grpc::ServerContext* ctx,
+  grpc::ServerUnaryReactor* CreateTransaction(
+      grpc::CallbackServerContext* ctx,
       const data::v1::CreateTransactionRequest* request,
       data::v1::Transaction* response) override;
-  grpc::Status GetTransaction(grpc::ServerContext* ctx,
-                              const data::v1::GetTransactionRequest* request,
-                              data::v1::Transaction* response) override;
+  grpc::ServerUnaryReactor* GetTransaction(
+      grpc::CallbackServerContext* ctx,
+      const data::v1::GetTransactionRequest* request,
+      data::v1::Transaction* response) override;
   grpc::Status UpdateTransaction(
       grpc::ServerContext* ctx,
       const data::v1::UpdateTransactionRequest* request,
@@ -32,8 +38,8 @@ class TransactionServiceImpl final
       grpc::ServerContext* ctx,
       const data::v1::DeleteTransactionRequest* request,
       google::protobuf::Empty* response) override;
-  grpc::Status ListTransactions(
-      grpc::ServerContext* ctx,
+  grpc::ServerUnaryReactor* ListTransactions(
+      grpc::CallbackServerContext* ctx,
       const data::v1::ListTransactionsRequest* request,
       data::v1::ListTransactionsResponse* response) override;
   grpc::Status GetTransactionByTxHash(

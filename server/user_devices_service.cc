@@ -70,16 +70,20 @@ std::vector<Binding> UserDeviceServiceImpl::Bindings() const {
   return b;
 }
 
-grpc::Status UserDeviceServiceImpl::CreateUserDevice(
-    grpc::ServerContext* ctx, const CreateUserDeviceRequest* request,
+grpc::ServerUnaryReactor* UserDeviceServiceImpl::CreateUserDevice(
+    grpc::CallbackServerContext* ctx, const CreateUserDeviceRequest* request,
     UserDevice* response) {
-  return table_.Create(ctx, *request, response);
+  return React(ctx, [&](Table::Done done) {
+    table_.CreateAsync(ctx, *request, response, std::move(done));
+  });
 }
 
-grpc::Status UserDeviceServiceImpl::GetUserDevice(
-    grpc::ServerContext* ctx, const GetUserDeviceRequest* request,
+grpc::ServerUnaryReactor* UserDeviceServiceImpl::GetUserDevice(
+    grpc::CallbackServerContext* ctx, const GetUserDeviceRequest* request,
     UserDevice* response) {
-  return table_.Get(ctx, *request, response);
+  return React(ctx, [&](Table::Done done) {
+    table_.GetAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status UserDeviceServiceImpl::UpdateUserDevice(
@@ -94,10 +98,12 @@ grpc::Status UserDeviceServiceImpl::DeleteUserDevice(
   return table_.Delete(ctx, *request, response);
 }
 
-grpc::Status UserDeviceServiceImpl::ListUserDevices(
-    grpc::ServerContext* ctx, const ListUserDevicesRequest* request,
+grpc::ServerUnaryReactor* UserDeviceServiceImpl::ListUserDevices(
+    grpc::CallbackServerContext* ctx, const ListUserDevicesRequest* request,
     ListUserDevicesResponse* response) {
-  return table_.List(ctx, *request, response);
+  return React(ctx, [&](Table::Done done) {
+    table_.ListAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status UserDeviceServiceImpl::GetDeviceByToken(

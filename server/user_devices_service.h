@@ -9,21 +9,27 @@
 
 namespace defifundr::server {
 
-/// Thread-safe; handlers run on gRPC's synchronous server threads. Status
-/// codes are documented on each RPC in user_devices.proto.
+/// Thread-safe; the standard Create/Get/List handlers are callback handlers
+/// that never block gRPC's threads (Table::*Async); the others run on gRPC's
+/// synchronous server threads. Status codes are documented on each RPC in
+/// user_devices.proto.
 class UserDeviceServiceImpl final
-    : public data::v1::UserDeviceService::Service {
+    : public data::v1::UserDeviceService::WithCallbackMethod_CreateUserDevice<
+          data::v1::UserDeviceService::WithCallbackMethod_GetUserDevice<
+              data::v1::UserDeviceService::WithCallbackMethod_ListUserDevices<
+                  data::v1::UserDeviceService::Service>>> {
  public:
   /// `db` must outlive the service.
   UserDeviceServiceImpl(Database& db, const HandlerOptions& options);
 
-  grpc::Status CreateUserDevice(
-      grpc::ServerContext* ctx,
+  grpc::ServerUnaryReactor* CreateUserDevice(
+      grpc::CallbackServerContext* ctx,
       const data::v1::CreateUserDeviceRequest* request,
       data::v1::UserDevice* response) override;
-  grpc::Status GetUserDevice(grpc::ServerContext* ctx,
-                             const data::v1::GetUserDeviceRequest* request,
-                             data::v1::UserDevice* response) override;
+  grpc::ServerUnaryReactor* GetUserDevice(
+      grpc::CallbackServerContext* ctx,
+      const data::v1::GetUserDeviceRequest* request,
+      data::v1::UserDevice* response) override;
   grpc::Status UpdateUserDevice(
       grpc::ServerContext* ctx,
       const data::v1::UpdateUserDeviceRequest* request,
@@ -32,8 +38,9 @@ class UserDeviceServiceImpl final
       grpc::ServerContext* ctx,
       const data::v1::DeleteUserDeviceRequest* request,
       google::protobuf::Empty* response) override;
-  grpc::Status ListUserDevices(
-      grpc::ServerContext* ctx, const data::v1::ListUserDevicesRequest* request,
+  grpc::ServerUnaryReactor* ListUserDevices(
+      grpc::CallbackServerContext* ctx,
+      const data::v1::ListUserDevicesRequest* request,
       data::v1::ListUserDevicesResponse* response) override;
   grpc::Status GetDeviceByToken(
       grpc::ServerContext* ctx,

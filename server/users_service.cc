@@ -74,16 +74,20 @@ std::vector<Binding> UserServiceImpl::Bindings() const {
   return b;
 }
 
-grpc::Status UserServiceImpl::CreateUser(grpc::ServerContext* ctx,
-                                         const CreateUserRequest* request,
-                                         User* response) {
-  return table_.Create(ctx, *request, response);
+grpc::ServerUnaryReactor* UserServiceImpl::CreateUser(
+    grpc::CallbackServerContext* ctx, const CreateUserRequest* request,
+    User* response) {
+  return React(ctx, [&](Table::Done done) {
+    table_.CreateAsync(ctx, *request, response, std::move(done));
+  });
 }
 
-grpc::Status UserServiceImpl::GetUser(grpc::ServerContext* ctx,
-                                      const GetUserRequest* request,
-                                      User* response) {
-  return table_.Get(ctx, *request, response);
+grpc::ServerUnaryReactor* UserServiceImpl::GetUser(
+    grpc::CallbackServerContext* ctx, const GetUserRequest* request,
+    User* response) {
+  return React(ctx, [&](Table::Done done) {
+    table_.GetAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status UserServiceImpl::UpdateUser(grpc::ServerContext* ctx,
@@ -98,10 +102,12 @@ grpc::Status UserServiceImpl::DeleteUser(grpc::ServerContext* ctx,
   return table_.Delete(ctx, *request, response);
 }
 
-grpc::Status UserServiceImpl::ListUsers(grpc::ServerContext* ctx,
-                                        const ListUsersRequest* request,
-                                        ListUsersResponse* response) {
-  return table_.List(ctx, *request, response);
+grpc::ServerUnaryReactor* UserServiceImpl::ListUsers(
+    grpc::CallbackServerContext* ctx, const ListUsersRequest* request,
+    ListUsersResponse* response) {
+  return React(ctx, [&](Table::Done done) {
+    table_.ListAsync(ctx, *request, response, std::move(done));
+  });
 }
 
 grpc::Status UserServiceImpl::GetUserByEmail(

@@ -9,28 +9,36 @@
 
 namespace defifundr::server {
 
-/// Thread-safe; handlers run on gRPC's synchronous server threads. Status
-/// codes are documented on each RPC in users.proto.
-class UserServiceImpl final : public data::v1::UserService::Service {
+/// Thread-safe; the standard Create/Get/List handlers are callback handlers
+/// that never block gRPC's threads (Table::*Async); the others run on gRPC's
+/// synchronous server threads. Status codes are documented on each RPC in
+/// users.proto.
+class UserServiceImpl final
+    : public data::v1::UserService::WithCallbackMethod_CreateUser<
+          data::v1::UserService::WithCallbackMethod_GetUser<
+              data::v1::UserService::WithCallbackMethod_ListUsers<
+                  data::v1::UserService::Service>>> {
  public:
   /// `db` must outlive the service.
   UserServiceImpl(Database& db, const HandlerOptions& options);
 
-  grpc::Status CreateUser(grpc::ServerContext* ctx,
-                          const data::v1::CreateUserRequest* request,
-                          data::v1::User* response) override;
-  grpc::Status GetUser(grpc::ServerContext* ctx,
-                       const data::v1::GetUserRequest* request,
-                       data::v1::User* response) override;
+  grpc::ServerUnaryReactor* CreateUser(
+      grpc::CallbackServerContext* ctx,
+      const data::v1::CreateUserRequest* request,
+      data::v1::User* response) override;
+  grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* ctx,
+                                    const data::v1::GetUserRequest* request,
+                                    data::v1::User* response) override;
   grpc::Status UpdateUser(grpc::ServerContext* ctx,
                           const data::v1::UpdateUserRequest* request,
                           data::v1::User* response) override;
   grpc::Status DeleteUser(grpc::ServerContext* ctx,
                           const data::v1::DeleteUserRequest* request,
                           google::protobuf::Empty* response) override;
-  grpc::Status ListUsers(grpc::ServerContext* ctx,
-                         const data::v1::ListUsersRequest* request,
-                         data::v1::ListUsersResponse* response) override;
+  grpc::ServerUnaryReactor* ListUsers(
+      grpc::CallbackServerContext* ctx,
+      const data::v1::ListUsersRequest* request,
+      data::v1::ListUsersResponse* response) override;
   grpc::Status GetUserByEmail(grpc::ServerContext* ctx,
                               const data::v1::GetUserByEmailRequest* request,
                               data::v1::User* response) override;
