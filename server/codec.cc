@@ -4,11 +4,13 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "defifundr/data/v1/common.pb.h"
 #include "google/protobuf/field_mask.pb.h"
@@ -68,31 +70,64 @@ const std::string* StoredAs(const EnumValueDescriptor* value) {
 constexpr int64_t kMaxTimestampSeconds = 253402300799;
 constexpr int64_t kMinTimestampSeconds = -62135596800;
 
+// An enum's stored texts both ways, computed once per enum type: the
+// (stored_as) text of a value that declares one, else its name without the
+// enum's UPPER_SNAKE prefix, lower-cased.
+struct EnumTexts {
+  absl::flat_hash_map<const EnumValueDescriptor*, std::string> to_db;
+  absl::flat_hash_map<std::string, const EnumValueDescriptor*> from_db;
+};
+
+const EnumTexts& TextsOf(const EnumDescriptor* type) {
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* cache =
+      new absl::flat_hash_map<const EnumDescriptor*,
+                              std::unique_ptr<const EnumTexts>>();
+  absl::MutexLock lock(&mu);
+  auto& slot = (*cache)[type];
+  if (slot == nullptr) {
+    auto texts = std::make_unique<EnumTexts>();
+    const std::string prefix = EnumPrefix(type);
+    // (stored_as) texts first: they win over a name of the same text.
+    for (int i = 0; i < type->value_count(); ++i) {
+      const EnumValueDescriptor* v = type->value(i);
+      if (const std::string* stored = StoredAs(v)) {
+        texts->to_db[v] = *stored;
+        texts->from_db.emplace(*stored, v);
+      }
+    }
+    for (int i = 0; i < type->value_count(); ++i) {
+      const EnumValueDescriptor* v = type->value(i);
+      if (StoredAs(v) != nullptr) continue;
+      absl::string_view name = v->name();
+      const bool prefixed = absl::StartsWith(name, prefix);
+      if (prefixed) name.remove_prefix(prefix.size());
+      const std::string text = absl::AsciiStrToLower(name);
+      texts->to_db[v] = text;
+      // Read back by name only for a prefixed, non-zero value (the zero
+      // value is never stored): "BUSINESS" or "" match nothing.
+      if (prefixed && v->number() != 0 && !text.empty()) {
+        texts->from_db.emplace(text, v);
+      }
+    }
+    slot = std::move(texts);
+  }
+  return *slot;
+}
+
 }  // namespace
 
 std::string EnumValueToDb(const EnumValueDescriptor* value) {
-  if (const std::string* stored = StoredAs(value)) return *stored;
-  absl::string_view name = value->name();
-  const std::string prefix = EnumPrefix(value->type());
-  if (absl::StartsWith(name, prefix)) name.remove_prefix(prefix.size());
-  return absl::AsciiStrToLower(name);
+  const EnumTexts& texts = TextsOf(value->type());
+  auto it = texts.to_db.find(value);
+  return it != texts.to_db.end() ? it->second : std::string();
 }
 
 const EnumValueDescriptor* EnumValueFromDb(const EnumDescriptor* type,
                                            absl::string_view text) {
-  for (int i = 0; i < type->value_count(); ++i) {
-    const std::string* stored = StoredAs(type->value(i));
-    if (stored != nullptr && *stored == text) return type->value(i);
-  }
-  // By name: stored lower-case, so "BUSINESS" or "" match nothing.
-  if (text.empty() || text != absl::AsciiStrToLower(text)) return nullptr;
-  const EnumValueDescriptor* v = type->FindValueByName(
-      absl::StrCat(EnumPrefix(type), absl::AsciiStrToUpper(text)));
-  // The zero value is never stored, and a value with (stored_as) is stored
-  // only as that text.
-  if (v == nullptr || v->number() == 0 || StoredAs(v) != nullptr)
-    return nullptr;
-  return v;
+  const EnumTexts& texts = TextsOf(type);
+  auto it = texts.from_db.find(text);
+  return it != texts.from_db.end() ? it->second : nullptr;
 }
 
 google::protobuf::Timestamp ToProtoTimestamp(absl::Time t) {
@@ -225,25 +260,48 @@ absl::StatusOr<std::vector<db::pg::Param>> BindParams(
   return params;
 }
 
-absl::Status DecodeRow(const db::pg::Result& result, int row_index,
-                       Message* message,
-                       std::span<const absl::string_view> skip) {
-  const Descriptor* d = message->GetDescriptor();
-  const Reflection* r = message->GetReflection();
-  const db::pg::Row row = result.row(row_index);
+absl::StatusOr<RowPlan> PlanRow(const db::pg::Result& result,
+                                const Descriptor* d,
+                                std::span<const absl::string_view> skip) {
+  RowPlan plan;
+  plan.descriptor = d;
   for (int c = 0; c < result.columns(); ++c) {
     const absl::string_view column = result.column_name(c);
     if (std::find(skip.begin(), skip.end(), column) != skip.end()) continue;
-    const FieldDescriptor* f = d->FindFieldByName(std::string(column));
-    if (f == nullptr) {
+    RowPlan::Column col;
+    col.index = c;
+    col.field = d->FindFieldByName(std::string(column));
+    if (col.field == nullptr) {
       return absl::InternalError(
           absl::StrCat("column ", column, " has no field in ", d->full_name()));
     }
+    if (col.field->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+      col.raw = d->FindFieldByName(absl::StrCat(column, kRawSuffix));
+    }
+    if (col.field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+        !IsTimestamp(col.field)) {
+      return absl::InternalError(absl::StrCat(
+          "column ", column, " cannot fill message field ",
+          col.field->name()));
+    }
+    plan.columns.push_back(col);
+  }
+  return plan;
+}
+
+absl::Status DecodeRow(const db::pg::Result& result, int row_index,
+                       const RowPlan& plan, Message* message) {
+  const Reflection* r = message->GetReflection();
+  const db::pg::Row row = result.row(row_index);
+  for (const RowPlan::Column& col : plan.columns) {
+    const int c = col.index;
+    const FieldDescriptor* f = col.field;
     if (row.IsNull(c)) {
       if (!f->has_presence()) {
-        return absl::InternalError(
-            absl::StrCat("column ", column, " is NULL but ", d->full_name(),
-                         ".", f->name(), " cannot be absent"));
+        return absl::InternalError(absl::StrCat(
+            "column ", result.column_name(c), " is NULL but ",
+            plan.descriptor->full_name(), ".", f->name(),
+            " cannot be absent"));
       }
       r->ClearField(message, f);
       continue;
@@ -276,22 +334,18 @@ absl::Status DecodeRow(const db::pg::Result& result, int row_index,
         // _UNSPECIFIED value, plus the text in `<column>_raw` when the
         // message has that field.
         const EnumValueDescriptor* v = EnumValueFromDb(f->enum_type(), text);
-        const FieldDescriptor* raw =
-            d->FindFieldByName(absl::StrCat(column, kRawSuffix));
         if (v == nullptr) {
           r->SetEnumValue(message, f, 0);
-          if (raw != nullptr) r->SetString(message, raw, std::string(text));
+          if (col.raw != nullptr) {
+            r->SetString(message, col.raw, std::string(text));
+          }
         } else {
           r->SetEnum(message, f, v);
-          if (raw != nullptr) r->ClearField(message, raw);
+          if (col.raw != nullptr) r->ClearField(message, col.raw);
         }
         break;
       }
       case FieldDescriptor::CPPTYPE_MESSAGE: {
-        if (!IsTimestamp(f)) {
-          return absl::InternalError(absl::StrCat(
-              "column ", column, " cannot fill message field ", f->name()));
-        }
         auto t = db::pg::ParseTimestamp(text);
         if (!t.ok()) return t.status();
         static_cast<google::protobuf::Timestamp*>(r->MutableMessage(message, f))
@@ -299,11 +353,34 @@ absl::Status DecodeRow(const db::pg::Result& result, int row_index,
         break;
       }
       default:
-        return absl::InternalError(
-            absl::StrCat("unsupported field type for column ", column));
+        return absl::InternalError(absl::StrCat(
+            "unsupported field type for column ", result.column_name(c)));
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status DecodeRow(const db::pg::Result& result, int row_index,
+                       Message* message,
+                       std::span<const absl::string_view> skip) {
+  auto plan = PlanRow(result, message->GetDescriptor(), skip);
+  if (!plan.ok()) return plan.status();
+  return DecodeRow(result, row_index, *plan, message);
+}
+
+absl::StatusOr<int> DecodeRows(const db::pg::Result& result, Message* out,
+                               const FieldDescriptor* field) {
+  if (result.rows() == 0) return 0;
+  auto plan = PlanRow(result, field->message_type(), {});
+  if (!plan.ok()) return plan.status();
+  const Reflection* r = out->GetReflection();
+  for (int i = 0; i < result.rows(); ++i) {
+    if (absl::Status s = DecodeRow(result, i, *plan, r->AddMessage(out, field));
+        !s.ok()) {
+      return s;
+    }
+  }
+  return result.rows();
 }
 
 bool ColumnFitsField(Oid oid, const FieldDescriptor* f, bool is_enum_type) {

@@ -96,6 +96,33 @@ absl::Status DecodeRow(const db::pg::Result& result, int row,
                        google::protobuf::Message* message,
                        std::span<const absl::string_view> skip = {});
 
+/// Which field each column of a result fills: looked up once per result
+/// (PlanRow), then used for each of its rows.
+struct RowPlan {
+  struct Column {
+    int index;                                     ///< In the result.
+    const google::protobuf::FieldDescriptor* field;
+    /// The enum's `<column>_raw` field, if the message has one.
+    const google::protobuf::FieldDescriptor* raw = nullptr;
+  };
+  const google::protobuf::Descriptor* descriptor = nullptr;
+  std::vector<Column> columns;
+};
+/// The plan of `result`'s columns into messages of type `d`, without the
+/// columns named in `skip`. INTERNAL for a column without a field or one
+/// that no field type can take (as DecodeRow).
+absl::StatusOr<RowPlan> PlanRow(const db::pg::Result& result,
+                                const google::protobuf::Descriptor* d,
+                                std::span<const absl::string_view> skip = {});
+/// DecodeRow with a plan of `result` for `message`'s type.
+absl::Status DecodeRow(const db::pg::Result& result, int row,
+                       const RowPlan& plan, google::protobuf::Message* message);
+/// Appends one message per row of `result` to the repeated message field
+/// `field` of `out`; returns the number of rows. Errors as DecodeRow.
+absl::StatusOr<int> DecodeRows(const db::pg::Result& result,
+                               google::protobuf::Message* out,
+                               const google::protobuf::FieldDescriptor* field);
+
 /// Whether a column of type `oid` can fill `field` (vetting, at start-up).
 /// `is_enum_type` tells whether `oid` is a PostgreSQL enum type.
 bool ColumnFitsField(Oid oid, const google::protobuf::FieldDescriptor* field,

@@ -168,14 +168,7 @@ absl::StatusOr<int> Database::FetchMany(
     const google::protobuf::FieldDescriptor* field) {
   auto result = Run(options, statement, sources, extras);
   if (!result.ok()) return result.status();
-  const auto* r = out->GetReflection();
-  for (int i = 0; i < result->rows(); ++i) {
-    if (absl::Status s = DecodeRow(*result, i, r->AddMessage(out, field));
-        !s.ok()) {
-      return s;
-    }
-  }
-  return result->rows();
+  return DecodeRows(*result, out, field);
 }
 
 absl::StatusOr<int64_t> Database::Execute(const db::pg::CallOptions& options,
@@ -248,14 +241,7 @@ void Database::FetchManyAsync(const db::pg::CallOptions& options,
       options, statement, sources, extras,
       [out, field, done = std::move(done)](absl::StatusOr<db::pg::Result> r) {
         if (!r.ok()) return done(r.status());
-        const auto* refl = out->GetReflection();
-        for (int i = 0; i < r->rows(); ++i) {
-          if (absl::Status s = DecodeRow(*r, i, refl->AddMessage(out, field));
-              !s.ok()) {
-            return done(s);
-          }
-        }
-        done(r->rows());
+        done(DecodeRows(*r, out, field));
       });
 }
 

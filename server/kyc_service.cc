@@ -1,5 +1,7 @@
 #include "server/kyc_service.h"
 
+#include "server/arena_allocator.h"
+
 namespace defifundr::server {
 
 using namespace data::v1;  // NOLINT: the service's own messages.
@@ -27,7 +29,16 @@ KycServiceImpl::KycServiceImpl(Database& db, const HandlerOptions& options)
                             MethodKind::kOne,
                             {"user_id"}},
                        }},
-             options) {}
+             options) {
+  // Callback methods: their messages on one arena per call.
+  SetMessageAllocatorFor_CreateKyc(
+      ArenaAllocator<data::v1::CreateKycRequest, data::v1::Kyc>::Instance());
+  SetMessageAllocatorFor_GetKyc(
+      ArenaAllocator<data::v1::GetKycRequest, data::v1::Kyc>::Instance());
+  SetMessageAllocatorFor_ListKycs(
+      ArenaAllocator<data::v1::ListKycsRequest,
+                     data::v1::ListKycsResponse>::Instance());
+}
 
 std::vector<Binding> KycServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();

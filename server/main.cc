@@ -22,6 +22,7 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/numbers.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -400,6 +401,10 @@ int Serve() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(defifundr::kUsage);
+  // absl::Mutex's lock-order graph (deadlock detection) costs every lock a
+  // graph update; Debian's Abseil keeps it on. The thread-safety
+  // annotations and the tests (with sanitizers) are the checks instead.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::FlagsUsageConfig usage;
   usage.version_string = [] {
     return absl::StrCat("defifundr-data ", defifundr::server::BuildVersion(),

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "db/pg/transaction.h"
+#include "server/arena_allocator.h"
 #include "server/status.h"
 #include "server/validation.h"
 
@@ -46,7 +47,14 @@ OtpServiceImpl::OtpServiceImpl(Database& db, const HandlerOptions& options)
                    MethodKind::kAffected,
                    {"expired_before"}},
               }},
-          options) {}
+          options) {
+  // Callback methods: their messages on one arena per call.
+  SetMessageAllocatorFor_GetOtp(
+      ArenaAllocator<data::v1::GetOtpRequest, data::v1::Otp>::Instance());
+  SetMessageAllocatorFor_ListOtps(
+      ArenaAllocator<data::v1::ListOtpsRequest,
+                     data::v1::ListOtpsResponse>::Instance());
+}
 
 std::vector<Binding> OtpServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();

@@ -213,6 +213,9 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   // Without SO_REUSEPORT a second server on the same port fails to start
   // instead of silently sharing the port (and its calls) with the first.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Per-call bookkeeping nobody reads here (no channelz service is
+  // registered).
+  builder.AddChannelArgument(GRPC_ARG_ENABLE_CHANNELZ, 0);
   builder.AddListeningPort(config.listen, *credentials, &s->port_);
   for (auto& service : s->services_) builder.RegisterService(service.get());
   std::vector<

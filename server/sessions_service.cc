@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "db/pg/transaction.h"
+#include "server/arena_allocator.h"
 #include "server/status.h"
 #include "server/validation.h"
 
@@ -61,7 +62,18 @@ SessionServiceImpl::SessionServiceImpl(Database& db,
                       MethodKind::kAffected,
                       {"expired_before"}},
                  }},
-             options) {}
+             options) {
+  // Callback methods: their messages on one arena per call.
+  SetMessageAllocatorFor_CreateSession(
+      ArenaAllocator<data::v1::CreateSessionRequest,
+                     data::v1::Session>::Instance());
+  SetMessageAllocatorFor_GetSession(
+      ArenaAllocator<data::v1::GetSessionRequest,
+                     data::v1::Session>::Instance());
+  SetMessageAllocatorFor_ListSessions(
+      ArenaAllocator<data::v1::ListSessionsRequest,
+                     data::v1::ListSessionsResponse>::Instance());
+}
 
 std::vector<Binding> SessionServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();

@@ -1,6 +1,7 @@
 #include "server/transactions_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/arena_allocator.h"
 #include "server/status.h"
 
 namespace defifundr::server {
@@ -35,7 +36,18 @@ TransactionServiceImpl::TransactionServiceImpl(Database& db,
                             MethodKind::kAffected,
                             {"user_id"}},
                        }},
-             options) {}
+             options) {
+  // Callback methods: their messages on one arena per call.
+  SetMessageAllocatorFor_CreateTransaction(
+      ArenaAllocator<data::v1::CreateTransactionRequest,
+                     data::v1::Transaction>::Instance());
+  SetMessageAllocatorFor_GetTransaction(
+      ArenaAllocator<data::v1::GetTransactionRequest,
+                     data::v1::Transaction>::Instance());
+  SetMessageAllocatorFor_ListTransactions(
+      ArenaAllocator<data::v1::ListTransactionsRequest,
+                     data::v1::ListTransactionsResponse>::Instance());
+}
 
 std::vector<Binding> TransactionServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();

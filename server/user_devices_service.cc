@@ -1,5 +1,6 @@
 #include "server/user_devices_service.h"
 
+#include "server/arena_allocator.h"
 #include "server/status.h"
 #include "server/validation.h"
 
@@ -58,7 +59,18 @@ UserDeviceServiceImpl::UserDeviceServiceImpl(Database& db,
                       MethodKind::kAffected,
                       {"expired_before"}},
                  }},
-             options) {}
+             options) {
+  // Callback methods: their messages on one arena per call.
+  SetMessageAllocatorFor_CreateUserDevice(
+      ArenaAllocator<data::v1::CreateUserDeviceRequest,
+                     data::v1::UserDevice>::Instance());
+  SetMessageAllocatorFor_GetUserDevice(
+      ArenaAllocator<data::v1::GetUserDeviceRequest,
+                     data::v1::UserDevice>::Instance());
+  SetMessageAllocatorFor_ListUserDevices(
+      ArenaAllocator<data::v1::ListUserDevicesRequest,
+                     data::v1::ListUserDevicesResponse>::Instance());
+}
 
 std::vector<Binding> UserDeviceServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();

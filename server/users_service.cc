@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "db/pg/transaction.h"
+#include "server/arena_allocator.h"
 #include "server/status.h"
 #include "server/validation.h"
 
@@ -57,7 +58,16 @@ UserServiceImpl::UserServiceImpl(Database& db, const HandlerOptions& options)
                  },
                  /*descending_list=*/true,
              },
-             options) {}
+             options) {
+  // Callback methods: their messages on one arena per call.
+  SetMessageAllocatorFor_CreateUser(
+      ArenaAllocator<data::v1::CreateUserRequest, data::v1::User>::Instance());
+  SetMessageAllocatorFor_GetUser(
+      ArenaAllocator<data::v1::GetUserRequest, data::v1::User>::Instance());
+  SetMessageAllocatorFor_ListUsers(
+      ArenaAllocator<data::v1::ListUsersRequest,
+                     data::v1::ListUsersResponse>::Instance());
+}
 
 std::vector<Binding> UserServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();
