@@ -12,9 +12,10 @@
 //     without coordinated omission.
 // Only calls sent after --warmup_seconds and answered within --seconds more
 // count. Prints one JSON object on stdout:
-//   {"method", "clients", "rate", "seconds", "ok", "errors", "first_error",
-//    "rps", "p50_us", "p99_us", "max_us"}
-// where rps = ok calls per second of the measured window and the latencies
+//   {"method", "clients", "rate", "seconds", "ok", "errors", "error_codes",
+//    "first_error", "rps", "p50_us", "p99_us", "max_us"}
+// where error_codes counts the failed calls by gRPC status code ("-1": an
+// OK answer with the wrong content), rps = ok calls per second of the measured window and the latencies
 // (microseconds) are of the ok calls. Exits 1 when the set-up fails.
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -31,6 +33,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -278,6 +282,14 @@ class Tally {
     absl::MutexLock lock(&mu_);
     if (!error.empty()) {
       if (errors_++ == 0) first_error_ = error;
+      // "code N: ..." for a failed call (StatusText); anything else is a
+      // wrong answer (-1).
+      int code = -1;
+      if (absl::StartsWith(error, "code ")) {
+        const size_t colon = error.find(':');
+        if (!absl::SimpleAtoi(error.substr(5, colon - 5), &code)) code = -1;
+      }
+      ++codes_[code];
       return;
     }
     latencies_us_.push_back(absl::ToInt64Microseconds(now - sent));
@@ -298,12 +310,17 @@ class Tally {
       if (c == '"' || c == '\\') escaped.push_back('\\');
       if (static_cast<unsigned char>(c) >= 0x20) escaped.push_back(c);
     }
+    std::string codes;
+    for (const auto& [code, n] : codes_) {
+      absl::StrAppend(&codes, codes.empty() ? "" : ",", "\"", code, "\":", n);
+    }
     return absl::StrFormat(
         "{\"method\":\"%s\",\"clients\":%d,\"rate\":%.0f,\"seconds\":%.1f,"
-        "\"ok\":%d,\"errors\":%d,\"first_error\":\"%s\",\"rps\":%.0f,"
-        "\"p50_us\":%d,\"p99_us\":%d,\"max_us\":%d}",
-        method, clients, rate, seconds, latencies_us_.size(), errors_, escaped,
-        latencies_us_.size() / seconds, pct(0.50), pct(0.99),
+        "\"ok\":%d,\"errors\":%d,\"error_codes\":{%s},"
+        "\"first_error\":\"%s\",\"rps\":%.0f,\"p50_us\":%d,\"p99_us\":%d,"
+        "\"max_us\":%d}",
+        method, clients, rate, seconds, latencies_us_.size(), errors_, codes,
+        escaped, latencies_us_.size() / seconds, pct(0.50), pct(0.99),
         latencies_us_.empty() ? 0 : latencies_us_.back());
   }
 
@@ -312,6 +329,7 @@ class Tally {
   absl::Mutex mu_;
   std::vector<int64_t> latencies_us_;
   int64_t errors_ = 0;
+  std::map<int, int64_t> codes_;  // Failed calls by gRPC code (-1: wrong).
   std::string first_error_;
 };
 
