@@ -199,14 +199,25 @@ void Database::RunAsync(const db::pg::CallOptions& options,
       done(Exec(**conn, options, st->name, params));
     });
   };
-  if (pipeline_ == nullptr) return blocking(std::move(done));
+  if (pipeline_ == nullptr || OffPipeline(st->name)) {
+    return blocking(std::move(done));
+  }
   const absl::Time start = absl::Now();
   db::pg::PipelineStatement ps{st->name, st->sql, *params};
   pipeline_->Run(
       std::move(ps), options,
       [this, st, start, blocking = std::move(blocking),
        done = std::move(done)](absl::StatusOr<db::pg::Result> r) mutable {
-        if (!r.ok() && db::pg::IsStatementStateError(r.status())) {
+        // Lost or stale on the pipeline (a schema change): from now on
+        // through the pool, where preparing again is checked against the
+        // statement's binding.
+        if (!r.ok() &&
+            (db::pg::IsStatementStateError(r.status()) ||
+             db::pg::TaggedReasonOf(r.status()) == "STATEMENT_STATE_LOST")) {
+          {
+            absl::MutexLock lock(&mu_);
+            off_pipeline_.insert(std::string(st->name));
+          }
           return blocking(std::move(done));
         }
         if (statement_observer_) {
@@ -214,6 +225,11 @@ void Database::RunAsync(const db::pg::CallOptions& options,
         }
         done(std::move(r));
       });
+}
+
+bool Database::OffPipeline(absl::string_view statement) const {
+  absl::MutexLock lock(&mu_);
+  return off_pipeline_.contains(statement);
 }
 
 void Database::FetchOneAsync(const db::pg::CallOptions& options,

@@ -172,6 +172,10 @@ class Database {
   Executor* executor_ = nullptr;
   mutable absl::Mutex mu_;
   absl::flat_hash_set<std::string> mismatched_ ABSL_GUARDED_BY(mu_);
+  // Statements the pipeline no longer runs (lost or stale there): they run
+  // through the pool until the process restarts.
+  absl::flat_hash_set<std::string> off_pipeline_ ABSL_GUARDED_BY(mu_);
+  bool OffPipeline(absl::string_view statement) const;
 };
 
 }  // namespace defifundr::server

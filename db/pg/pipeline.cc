@@ -283,6 +283,14 @@ class Pipeline::Loop {
   void Send(Conn& conn, RequestPtr r) {
     Segment seg;
     const std::string name(r->statement.name);
+    if (retired_.contains(name)) {
+      Answer(*r, WithReason(absl::UnavailableError(absl::StrCat(
+                                "statement ", name,
+                                " no longer runs on the database pipeline (its "
+                                "prepared form was lost or went stale)")),
+                            "STATEMENT_STATE_LOST"));
+      return;
+    }
     const std::string sql(r->statement.sql);
     const bool named = options_.statement_cache == StatementCache::kPrepared;
     bool ok = true;
@@ -431,14 +439,22 @@ class Pipeline::Loop {
       conn.prepared.erase(kSettingsName);
       if (sqlstate == "42P05") conn.stale.insert(kSettingsName);
     } else if (IsStatementStateError(error)) {
-      if (sqlstate == "26000") {
-        conn.prepared.erase(seg.error_part == Part::kSettings
-                                ? std::string(kSettingsName)
-                                : name);
-      } else {
-        conn.stale.insert(seg.error_part == Part::kSettings
-                              ? std::string(kSettingsName)
-                              : name);
+      if (seg.error_part == Part::kSettings) {
+        // Our own settings statement: prepared afresh.
+        if (sqlstate == "26000") {
+          conn.prepared.erase(kSettingsName);
+        } else {
+          conn.stale.insert(kSettingsName);
+        }
+      } else if (retired_.insert(name).second) {
+        // The caller's statement was lost or its result type changed (a
+        // schema change): preparing it again here would go unchecked
+        // against what its caller expects, so the pipeline never runs it
+        // again (its callers run it their checked way).
+        log::Warning(
+            "database pipeline: a prepared statement was lost or went "
+            "stale; it no longer runs on the pipeline",
+            {{"statement", name}, {"sqlstate", sqlstate}});
       }
     }
     if (r.answered) return;
@@ -602,6 +618,8 @@ class Pipeline::Loop {
   // The loop thread's own state.
   std::deque<RequestPtr> queue_;
   std::vector<std::unique_ptr<Conn>> conns_;
+  // Statements that went stale or were lost: never sent again.
+  absl::flat_hash_set<std::string> retired_;
   mutable absl::Mutex stats_mu_;
   Stats stats_ ABSL_GUARDED_BY(stats_mu_);
 };

@@ -77,9 +77,12 @@ struct PipelineStatement {
 /// CANCELLED when the caller gave up, UNAVAILABLE (reason
 /// DATABASE_UNAVAILABLE) when the connection was lost (a write's outcome is
 /// then unknown) or no connection could take it before the deadline (reason
-/// POOL_EXHAUSTED), or a statement-state error (IsStatementStateError) when
-/// the prepared statement was lost or went stale: the caller may run it
-/// again another way.
+/// POOL_EXHAUSTED), or, when the prepared statement was lost or went stale
+/// (26000, 0A000: a schema change), a statement-state error
+/// (IsStatementStateError) and from then on UNAVAILABLE with reason
+/// STATEMENT_STATE_LOST without sending it: the pipeline never prepares a
+/// statement again, because its new result would go unchecked against
+/// what its caller expects. The caller runs it its own, checked way.
 using PipelineDone = std::function<void(absl::StatusOr<Result>)>;
 
 class Pipeline {
