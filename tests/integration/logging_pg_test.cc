@@ -28,11 +28,15 @@ class LoggingTest : public ::testing::Test {
     file_ = std::tmpfile();
     log::SetOutput(file_);
     log::SetFormat(log::Format::kJson);
-    server::ServerConfig config;
-    config.pool_size = 1;
-    auto server = testing::TestServer::Start(config);
+    auto server = testing::TestServer::Start(Config());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
+  }
+  // The server's configuration: one pooled connection.
+  virtual server::ServerConfig Config() const {
+    server::ServerConfig config;
+    config.pool_size = 1;
+    return config;
   }
   void TearDown() override {
     server_.reset();
@@ -106,6 +110,13 @@ TEST_F(LoggingTest, EveryLineOfAnRpcCarriesItsIds) {
   EXPECT_GE(tagged, 2);
 }
 
+// The x-request-id the server returned as trailing metadata ("" if none).
+std::string ReturnedRequestId(const grpc::ClientContext& ctx) {
+  auto it = ctx.GetServerTrailingMetadata().find("x-request-id");
+  if (it == ctx.GetServerTrailingMetadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
 // What PostgreSQL shows for an RPC's statement while it runs: the RPC is
 // made to wait for a lock the test holds on `table`, and pg_stat_activity
 // is read meanwhile. Returns "<application_name>|<query>" of the waiting
@@ -136,16 +147,10 @@ class ApplicationNameTest
     : public LoggingTest,
       public ::testing::WithParamInterface<db::pg::StatementCache> {
  protected:
-  void SetUp() override {
-    file_ = std::tmpfile();
-    log::SetOutput(file_);
-    log::SetFormat(log::Format::kJson);
-    server::ServerConfig config;
-    config.pool_size = 1;
+  server::ServerConfig Config() const override {
+    server::ServerConfig config = LoggingTest::Config();
     config.statement_cache = GetParam();
-    auto server = testing::TestServer::Start(config);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
+    return config;
   }
 };
 
@@ -220,9 +225,8 @@ TEST_P(ApplicationNameTest, AGeneratedRequestIdReachesPostgresToo) {
     User out;
     server_->client().users().GetUser(&ctx, req, &out);
   });
-  auto returned = ctx.GetServerTrailingMetadata().find("x-request-id");
-  ASSERT_NE(returned, ctx.GetServerTrailingMetadata().end());
-  const std::string id(returned->second.data(), returned->second.size());
+  const std::string id = ReturnedRequestId(ctx);
+  ASSERT_FALSE(id.empty());
   EXPECT_THAT(seen, ::testing::StartsWith(
                         absl::StrCat("defifundr-data request_id=", id, "|")));
 }
@@ -245,9 +249,7 @@ TEST_F(LoggingTest, WithoutIdsTheServerGeneratesOne) {
   req.set_id("00000000-0000-4000-8000-000000000001");
   User out;
   server_->client().users().GetUser(&ctx, req, &out);
-  auto returned = ctx.GetServerTrailingMetadata().find("x-request-id");
-  ASSERT_NE(returned, ctx.GetServerTrailingMetadata().end());
-  const std::string id(returned->second.data(), returned->second.size());
+  const std::string id = ReturnedRequestId(ctx);
   EXPECT_THAT(id, ::testing::MatchesRegex("[0-9a-f]{32}"));
   bool found = false;
   for (const std::string& line : Lines()) {
