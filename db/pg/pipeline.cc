@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -156,6 +157,8 @@ class Pipeline::Loop {
     std::vector<std::unique_ptr<Connection>> opened ABSL_GUARDED_BY(mu);
     // Reconnects to try again (their attempt numbers).
     std::vector<int> retries ABSL_GUARDED_BY(mu);
+    // Why the last connection attempt failed, until one succeeds.
+    std::optional<absl::Status> connect_error ABSL_GUARDED_BY(mu);
     int wake_fd = -1;
   };
 
@@ -182,9 +185,15 @@ class Pipeline::Loop {
       if (shared->stopping) return;
       if (conn.ok()) {
         shared->opened.push_back(*std::move(conn));
+        shared->connect_error.reset();
       } else {
-        log::Warning("database pipeline: reconnect failed; retrying",
-                     {{"error", std::string(conn.status().message())}});
+        // Logged once per outage; the loop answers waiting statements
+        // UNAVAILABLE while no connection stands.
+        if (!shared->connect_error.has_value()) {
+          log::Warning("database pipeline: cannot connect; retrying",
+                       {{"error", std::string(conn.status().message())}});
+        }
+        shared->connect_error = conn.status();
         shared->retries.push_back(attempt + 1);  // The loop starts it.
       }
       const uint64_t one = 1;
@@ -219,12 +228,14 @@ class Pipeline::Loop {
       const int n = epoll_wait(epoll_, events.data(),
                                static_cast<int>(events.size()), timeout_ms);
       bool stopping = false;
+      bool unreachable = false;
       std::vector<RequestPtr> incoming;
       std::vector<std::unique_ptr<Connection>> opened;
       std::vector<int> retries;
       {
         absl::MutexLock lock(&shared_->mu);
         stopping = shared_->stopping;
+        unreachable = shared_->connect_error.has_value();
         incoming.swap(shared_->incoming);
         opened.swap(shared_->opened);
         retries.swap(shared_->retries);
@@ -249,6 +260,17 @@ class Pipeline::Loop {
         next_tick = absl::Now() + kTick;
       }
       DropBroken();
+      // No connection stands and the last attempt failed: the database is
+      // unreachable, and waiting statements are told so at once (as the
+      // pool's Acquire does) instead of at their deadline.
+      if (conns_.empty() && unreachable) {
+        for (auto& r : queue_) {
+          Answer(*r, WithReason(
+                         absl::UnavailableError("the database is unreachable"),
+                         "DATABASE_UNAVAILABLE"));
+        }
+        queue_.clear();
+      }
       Dispatch();
       UpdateStats();
     }
@@ -294,22 +316,8 @@ class Pipeline::Loop {
     const std::string sql(r->statement.sql);
     const bool named = options_.statement_cache == StatementCache::kPrepared;
     bool ok = true;
-    if (named && conn.stale.contains(name)) {
-      char* quoted = PQescapeIdentifier(conn.pg, name.data(), name.size());
-      const std::string deallocate =
-          absl::StrCat("DEALLOCATE ", quoted != nullptr ? quoted : "\"\"");
-      PQfreemem(quoted);
-      ok = ok && PQsendQueryParams(conn.pg, deallocate.c_str(), 0, nullptr,
-                                   nullptr, nullptr, nullptr, 0);
-      seg.parts.push_back(Part::kDeallocate);
-      conn.stale.erase(name);
-      conn.prepared.erase(name);
-    }
-    if (named && !conn.prepared.contains(name)) {
-      ok = ok && PQsendPrepare(conn.pg, name.c_str(), sql.c_str(), 0, nullptr);
-      seg.parts.push_back(Part::kPrepare);
-      conn.prepared.insert(name);
-    }
+    // The settings first: the Parse of a statement may wait for a lock
+    // too, and must do so under the caller's name and deadline.
     const std::string timeout = ParamsText(r->options);
     const char* settings[] = {r->options.application_name.c_str(),
                               timeout.c_str()};
@@ -327,6 +335,22 @@ class Pipeline::Loop {
                                    nullptr, nullptr, 0);
     }
     seg.parts.push_back(Part::kSettings);
+    if (named && conn.stale.contains(name)) {
+      char* quoted = PQescapeIdentifier(conn.pg, name.data(), name.size());
+      const std::string deallocate =
+          absl::StrCat("DEALLOCATE ", quoted != nullptr ? quoted : "\"\"");
+      PQfreemem(quoted);
+      ok = ok && PQsendQueryParams(conn.pg, deallocate.c_str(), 0, nullptr,
+                                   nullptr, nullptr, nullptr, 0);
+      seg.parts.push_back(Part::kDeallocate);
+      conn.stale.erase(name);
+      conn.prepared.erase(name);
+    }
+    if (named && !conn.prepared.contains(name)) {
+      ok = ok && PQsendPrepare(conn.pg, name.c_str(), sql.c_str(), 0, nullptr);
+      seg.parts.push_back(Part::kPrepare);
+      conn.prepared.insert(name);
+    }
     std::vector<const char*> values;
     values.reserve(r->statement.params.size());
     for (const Param& p : r->statement.params) {
