@@ -281,8 +281,7 @@ absl::StatusOr<RowPlan> PlanRow(const db::pg::Result& result,
     if (col.field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
         !IsTimestamp(col.field)) {
       return absl::InternalError(absl::StrCat(
-          "column ", column, " cannot fill message field ",
-          col.field->name()));
+          "column ", column, " cannot fill message field ", col.field->name()));
     }
     plan.columns.push_back(col);
   }
@@ -300,8 +299,7 @@ absl::Status DecodeRow(const db::pg::Result& result, int row_index,
       if (!f->has_presence()) {
         return absl::InternalError(absl::StrCat(
             "column ", result.column_name(c), " is NULL but ",
-            plan.descriptor->full_name(), ".", f->name(),
-            " cannot be absent"));
+            plan.descriptor->full_name(), ".", f->name(), " cannot be absent"));
       }
       r->ClearField(message, f);
       continue;

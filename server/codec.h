@@ -100,7 +100,7 @@ absl::Status DecodeRow(const db::pg::Result& result, int row,
 /// (PlanRow), then used for each of its rows.
 struct RowPlan {
   struct Column {
-    int index;                                     ///< In the result.
+    int index;  ///< In the result.
     const google::protobuf::FieldDescriptor* field;
     /// The enum's `<column>_raw` field, if the message has one.
     const google::protobuf::FieldDescriptor* raw = nullptr;

@@ -22,9 +22,9 @@
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/numbers.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "db/log.h"
@@ -69,7 +69,7 @@ ABSL_FLAG(std::string, health_listen, Env("HEALTH_LISTEN", ""),
           "[env HEALTH_LISTEN]");
 ABSL_FLAG(int, db_pool_size, EnvInt("DB_POOL_SIZE", 10),
           "most database connections [env DB_POOL_SIZE]");
-ABSL_FLAG(int, db_pipeline_connections, EnvInt("DB_PIPELINE_CONNECTIONS", 0),
+ABSL_FLAG(int, db_pipeline_connections, EnvInt("DB_PIPELINE_CONNECTIONS", 2),
           "connections that carry the standard Create/Get/List methods' "
           "statements in libpq pipeline mode (many in flight per connection, "
           "one event-loop thread); 0: they use the pool "

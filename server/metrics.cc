@@ -81,6 +81,36 @@ class ScrapeCollector : public prometheus::Collectable {
               "transaction.",
               static_cast<double>(s.discarded));
     }
+    if (sources_.pipeline != nullptr) {
+      const db::pg::Pipeline::Stats s = sources_.pipeline->GetStats();
+      auto metric = [&](const char* name, const char* help, MetricType type,
+                        double v) {
+        prometheus::ClientMetric m;
+        if (type == MetricType::Counter) {
+          m.counter.value = v;
+        } else {
+          m.gauge.value = v;
+        }
+        out.push_back(GaugeFamily(name, help, type, {m}));
+      };
+      metric("defifundr_db_pipeline_open_connections",
+             "Database connections of the pipeline open now.",
+             MetricType::Gauge, s.connections);
+      metric("defifundr_db_pipeline_in_flight_statements",
+             "Statements sent on the pipeline and not yet answered.",
+             MetricType::Gauge, s.in_flight);
+      metric("defifundr_db_pipeline_queued_statements",
+             "Statements waiting for room on a pipeline connection.",
+             MetricType::Gauge, s.queued);
+      metric("defifundr_db_pipeline_reconnects_total",
+             "Pipeline connections lost and opened again.", MetricType::Counter,
+             static_cast<double>(s.reconnects));
+      metric("defifundr_db_pipeline_resent_statements_total",
+             "Statements sent again because another caller's cancel request "
+             "hit them.",
+             MetricType::Counter,
+             static_cast<double>(s.resent_after_foreign_cancel));
+    }
     if (sources_.health) {
       std::vector<prometheus::ClientMetric> serving;
       for (const auto& [service, up] : sources_.health()) {

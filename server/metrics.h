@@ -35,6 +35,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "db/pg/pipeline.h"
 #include "db/pg/pool.h"
 
 namespace prometheus {
@@ -53,6 +54,8 @@ namespace defifundr::server {
 struct ScrapeSources {
   /// The pool whose connections are reported; may be null.
   const db::pg::Pool* pool = nullptr;
+  /// The database pipeline (DB_PIPELINE_CONNECTIONS); null when off.
+  const db::pg::Pipeline* pipeline = nullptr;
   /// Each data service's readiness ("" included): true = SERVING.
   std::function<std::map<std::string, bool>()> health;
   /// The newest applied migration version (0 when unknown).

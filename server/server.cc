@@ -250,6 +250,7 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   if (!config.metrics_listen.empty()) {
     ScrapeSources sources;
     sources.pool = s->pool_.get();
+    sources.pipeline = s->pipeline_.get();
     sources.health = [raw = s.get()] {
       absl::MutexLock lock(&raw->health_mu_);
       return raw->health_;

@@ -46,8 +46,8 @@ struct ServerConfig {
   /// statements in flight per connection) instead of one pooled connection
   /// each; 0 turns it off (they then run through the pool, on the
   /// executor's threads). The pool (pool_size) still serves everything
-  /// else.
-  int pipeline_connections = 0;
+  /// else: transactions and the domain methods.
+  int pipeline_connections = 2;
   /// How pooled connections run the queries (DB_STATEMENT_CACHE): kPrepared
   /// (named prepared statements, for a direct connection or a session-mode
   /// pooler) or kNone (unnamed statements, for a transaction-mode pooler

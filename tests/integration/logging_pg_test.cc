@@ -32,10 +32,13 @@ class LoggingTest : public ::testing::Test {
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
-  // The server's configuration: one pooled connection.
+  // The server's configuration: one pooled connection, which serves the
+  // standard methods too (EveryLineOfAnRpcCarriesItsIds makes it lose its
+  // prepared statements).
   virtual server::ServerConfig Config() const {
     server::ServerConfig config;
     config.pool_size = 1;
+    config.pipeline_connections = 0;
     return config;
   }
   void TearDown() override {
@@ -150,6 +153,7 @@ class ApplicationNameTest
   server::ServerConfig Config() const override {
     server::ServerConfig config = LoggingTest::Config();
     config.statement_cache = GetParam();
+    config.pipeline_connections = server::ServerConfig().pipeline_connections;
     return config;
   }
 };

@@ -82,6 +82,9 @@ std::optional<double> Sample(
 TEST(MetricsTest, EndpointCountsRpcsPoolStatementsHealthAndBuild) {
   server::ServerConfig config;
   config.pool_size = 7;
+  // The standard methods through the pool, whose gauges this test reads
+  // (the pipeline's are checked below, in a server of their own).
+  config.pipeline_connections = 0;
   config.metrics_listen = "127.0.0.1:0";
   auto started = testing::TestServer::Start(config);
   ASSERT_TRUE(started.ok()) << started.status();
@@ -200,6 +203,35 @@ TEST(MetricsTest, EndpointCountsRpcsPoolStatementsHealthAndBuild) {
       << std::string(buffer, n);
   EXPECT_GE(families, 15);
   std::remove(file.c_str());
+}
+
+TEST(MetricsTest, ThePipelineIsReported) {
+  server::ServerConfig config;
+  config.metrics_listen = "127.0.0.1:0";
+  config.pipeline_connections = 2;
+  auto started = testing::TestServer::Start(config);
+  ASSERT_TRUE(started.ok()) << started.status();
+  // A standard method's statement through the pipeline, answered.
+  grpc::ClientContext ctx;
+  data::v1::GetUserRequest request;
+  request.set_id("00000000-0000-4000-8000-000000000001");
+  data::v1::User user;
+  EXPECT_EQ(
+      (*started)->client().users().GetUser(&ctx, request, &user).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  const std::string body =
+      HttpGet((*started)->server().metrics_port(), "/metrics");
+  EXPECT_THAT(body,
+              ::testing::HasSubstr("defifundr_db_pipeline_open_connections 2"));
+  EXPECT_THAT(body, ::testing::HasSubstr(
+                        "defifundr_db_pipeline_in_flight_statements 0"));
+  EXPECT_THAT(
+      body, ::testing::HasSubstr("defifundr_db_pipeline_queued_statements 0"));
+  EXPECT_THAT(body,
+              ::testing::HasSubstr("defifundr_db_pipeline_reconnects_total 0"));
+  EXPECT_THAT(body, ::testing::HasSubstr(
+                        "defifundr_db_statement_duration_seconds_count{"
+                        "query=\"GetUser\"} 1"));
 }
 
 TEST(MetricsTest, MetricsCanBeTurnedOff) {

@@ -11,9 +11,14 @@
 namespace defifundr {
 namespace {
 
-std::unique_ptr<testing::TestServer> StartWithPool(int size) {
+// `pipeline_connections` 0 sends the standard methods through the pool too
+// (for the tests that starve it on purpose).
+std::unique_ptr<testing::TestServer> StartWithPool(
+    int size,
+    int pipeline_connections = server::ServerConfig().pipeline_connections) {
   server::ServerConfig config;
   config.pool_size = size;
+  config.pipeline_connections = pipeline_connections;
   auto server = testing::TestServer::Start(config);
   EXPECT_TRUE(server.ok()) << server.status();
   return server.ok() ? *std::move(server) : nullptr;
@@ -28,7 +33,7 @@ grpc::Status ListUsers(testing::TestServer& s, absl::Duration timeout) {
 }
 
 TEST(ServerPoolTest, ExhaustedPoolFailsRpcAtItsDeadlineWithoutLeaking) {
-  auto s = StartWithPool(1);
+  auto s = StartWithPool(1, /*pipeline_connections=*/0);
   ASSERT_NE(s, nullptr);
   {
     // Take the only connection, as a stuck RPC would.

@@ -33,10 +33,12 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::StartOn(
     config.database_url = WithDatabase(pooler, s->db_->name());
     config.statement_cache = db::pg::StatementCache::kNone;
   }
-  // The pipelined variants of the tests: the standard methods' statements
-  // go through the database pipeline (DB_PIPELINE_CONNECTIONS).
+  // The variants of the tests with another DB_PIPELINE_CONNECTIONS (0: the
+  // standard methods' statements through the pool), unless the test chose.
   if (const char* n = std::getenv("DEFIFUNDR_TEST_PIPELINE_CONNECTIONS");
-      n != nullptr && *n != '\0' && config.pipeline_connections == 0) {
+      n != nullptr && *n != '\0' &&
+      config.pipeline_connections ==
+          server::ServerConfig().pipeline_connections) {
     config.pipeline_connections = std::atoi(n);
   }
   config.listen = "127.0.0.1:0";
