@@ -5,9 +5,9 @@ Against one throwaway database (seeded with the medium profile) and one row,
 in turn:
   * pgbench on GetUser's SELECT, prepared (-M prepared): the database alone;
   * the Go peer (tests/bench/go_peer: grpc-go + pgx v4 pool, sqlc-style);
-  * this service (build/server/defifundr-data serve), with its standard
-    methods' statements pipelined (DB_PIPELINE_CONNECTIONS) and with its
-    default settings.
+  * this service (build/server/defifundr-data serve) with its standard
+    methods' statements through the pool only (DB_PIPELINE_CONNECTIONS=0),
+    then with its defaults (the statement pipeline).
 The gRPC servers are driven by build/tests/bench/defifundr_loadgen, which
 checks every answer (an error or a wrong row is counted, never as a success).
 
@@ -22,7 +22,7 @@ Environment (all optional):
   BENCH_CLIENTS   client counts (default "1 16 64 256")
   BENCH_SIZE      seed profile (default medium)
   BENCH_JSON      also write every run's result to this file (JSON lines)
-  BENCH_PIPELINE_CONNECTIONS  DB_PIPELINE_CONNECTIONS of the pipelined run
+  BENCH_PIPELINE_CONNECTIONS  DB_PIPELINE_CONNECTIONS of the default run
                   (default 2)
 Exits non-zero if a contender fails to start or any run saw an error.
 """
@@ -207,7 +207,7 @@ def table(server_rss):
     lines.append("Throughput (ok calls/s; every answer checked):")
     lines.append("")
     lines.append("| method | clients | pgbench | Go peer | this service | / Go | / pgbench "
-                 "| pipelined | / Go |")
+                 "| pool only | / Go |")
     lines.append("|---|---|---|---|---|---|---|---|---|")
     for lbl in ["GetUser", "ListUsers(50)", "CreateSession"]:
         for c in CLIENTS:
@@ -223,7 +223,7 @@ def table(server_rss):
             us_text = f"{us['rps']:.0f}" if us else "-"
             ratio_go = f"{us['rps'] / go['rps']:.2f}x" if us and go and go["rps"] else "-"
             ratio_pg = f"{us['rps'] / pg['rps']:.2f}x" if us and pg and pg["rps"] else "-"
-            pp = rps("pipelined", lbl, c)
+            pp = rps("pooled", lbl, c)
             pp_text = f"{pp['rps']:.0f}" if pp else "-"
             ratio_pp = f"{pp['rps'] / go['rps']:.2f}x" if pp and go and go["rps"] else "-"
             lines.append(f"| {lbl} | {c} | {pg_text} | {go_text} | {us_text} | {ratio_go} | "
@@ -235,7 +235,7 @@ def table(server_rss):
     lines.append("| method | contender | rate/s | p50 | p99 | max |")
     lines.append("|---|---|---|---|---|---|")
     for lbl in ["GetUser", "ListUsers(50)", "CreateSession"]:
-        for contender in ["go", "service", "pipelined"]:
+        for contender in ["go", "service", "pooled"]:
             r = rps(contender, lbl, LATENCY_CLIENTS, "latency")
             if r:
                 lines.append(f"| {lbl} | {NAMES[contender]} | {r['rate']:.0f} | {r['p50_us']} | "
@@ -243,7 +243,7 @@ def table(server_rss):
     lines.append("")
     lines.append("Longest call under load (closed loop, any client count):")
     lines.append("")
-    for contender in ["go", "service", "pipelined"]:
+    for contender in ["go", "service", "pooled"]:
         worst = max((r["max_us"] for r in results
                      if r["contender"] == contender and r["kind"] == "throughput"), default=0)
         lines.append(f"- {NAMES[contender]}: {worst / 1000:.1f} ms")
@@ -265,7 +265,7 @@ def table(server_rss):
 
 
 NAMES = {"pgbench": "pgbench", "go": "Go peer", "service": "this service",
-         "pipelined": "this service, pipelined"}
+         "pooled": "this service, pool only"}
 START_LOAD = None
 
 
@@ -308,19 +308,20 @@ def main():
     finally:
         server_rss["go"] = go.stop()
 
-    # The service with its standard methods' statements pipelined
-    # (DB_PIPELINE_CONNECTIONS), then with its defaults.
-    piped = Server("pipelined", [SERVER_BIN, "serve"],
-                   {"DATABASE_URL": url, "GRPC_LISTEN": "127.0.0.1:0", "METRICS_LISTEN": "",
-                    "DB_PIPELINE_CONNECTIONS": PIPELINE_CONNECTIONS},
-                   r"port=([0-9]+)", os.path.join(workdir, "service_pipelined.log"))
+    # The service with its standard methods' statements through the pool
+    # (DB_PIPELINE_CONNECTIONS=0), then with its defaults (the pipeline).
+    pooled = Server("pooled", [SERVER_BIN, "serve"],
+                    {"DATABASE_URL": url, "GRPC_LISTEN": "127.0.0.1:0", "METRICS_LISTEN": "",
+                     "DB_PIPELINE_CONNECTIONS": "0"},
+                    r"port=([0-9]+)", os.path.join(workdir, "service_pooled.log"))
     try:
-        run_grpc("pipelined", piped, user_id, common)
+        run_grpc("pooled", pooled, user_id, common)
     finally:
-        server_rss["pipelined"] = piped.stop()
+        server_rss["pooled"] = pooled.stop()
 
     ours = Server("service", [SERVER_BIN, "serve"],
-                  {"DATABASE_URL": url, "GRPC_LISTEN": "127.0.0.1:0", "METRICS_LISTEN": ""},
+                  {"DATABASE_URL": url, "GRPC_LISTEN": "127.0.0.1:0", "METRICS_LISTEN": "",
+                   "DB_PIPELINE_CONNECTIONS": PIPELINE_CONNECTIONS},
                   r"port=([0-9]+)", os.path.join(workdir, "service.log"))
     try:
         run_grpc("service", ours, user_id, common)
