@@ -15,8 +15,9 @@
 //   {"method", "clients", "rate", "seconds", "ok", "errors", "error_codes",
 //    "first_error", "rps", "p50_us", "p99_us", "max_us"}
 // where error_codes counts the failed calls by gRPC status code ("-1": an
-// OK answer with the wrong content), rps = ok calls per second of the measured window and the latencies
-// (microseconds) are of the ok calls. Exits 1 when the set-up fails.
+// OK answer with the wrong content), rps = ok calls per second of the measured
+// window and the latencies (microseconds) are of the ok calls. Exits 1 when the
+// set-up fails.
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
