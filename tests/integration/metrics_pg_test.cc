@@ -219,8 +219,17 @@ TEST(MetricsTest, ThePipelineIsReported) {
   EXPECT_EQ(
       (*started)->client().users().GetUser(&ctx, request, &user).error_code(),
       grpc::StatusCode::NOT_FOUND);
-  const std::string body =
-      HttpGet((*started)->server().metrics_port(), "/metrics");
+  // The loop updates its figures right after it answered: scrape until
+  // they are at rest (at most 2 s).
+  std::string body;
+  for (int i = 0; i < 100; ++i) {
+    body = HttpGet((*started)->server().metrics_port(), "/metrics");
+    if (absl::StrContains(body,
+                          "defifundr_db_pipeline_in_flight_statements 0")) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
   EXPECT_THAT(body,
               ::testing::HasSubstr("defifundr_db_pipeline_open_connections 2"));
   EXPECT_THAT(body, ::testing::HasSubstr(
