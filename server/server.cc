@@ -14,6 +14,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "db/log.h"
+#include "db/pg/error.h"
 #include "db/query_catalog.h"
 #include "grpc/health/v1/health.pb.h"
 #include "server/authz.h"
@@ -109,7 +110,18 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
                                          absl::Time deadline) {
       db::pg::CallOptions options;
       options.deadline = deadline;
-      return catalog.PrepareAll(conn, options);
+      absl::Status s = catalog.PrepareAll(conn, options);
+      // A statement the schema does not take right now (a migration under
+      // way) leaves the connection usable: the statements not prepared here
+      // are prepared on first use, each with its own outcome.
+      if (!s.ok() && !conn.IsBroken() && conn.IsIdle() &&
+          db::pg::SqlStateOf(s).has_value()) {
+        log::Info("a query did not prepare on a new connection; it is "
+                  "prepared on first use",
+                  {{"error", std::string(s.message())}});
+        return absl::OkStatus();
+      }
+      return s;
     };
   }
   s->pool_ = std::make_unique<db::pg::Pool>(std::move(pool_options));
