@@ -213,6 +213,14 @@ TEST_F(StatementStateTest,
   const std::string sessions = "defifundr.data.v1.SessionService";
   ASSERT_TRUE(
       HealthBecomes(users, grpc::health::v1::HealthCheckResponse::SERVING));
+  // Both pooled connections open (and their statements prepared) before
+  // the change: this test is about statements that go stale, not about a
+  // connection first opened after it.
+  {
+    auto a = server_->server().pool().Acquire(absl::Now() + absl::Seconds(5));
+    auto b = server_->server().pool().Acquire(absl::Now() + absl::Seconds(5));
+    ASSERT_TRUE(a.ok() && b.ok());
+  }
   // last_name becomes bytea: no string field can hold it.
   db().Exec(
       "ALTER TABLE users ALTER COLUMN last_name TYPE bytea USING "
