@@ -139,9 +139,11 @@ def loadgen(target, method, clients, rate=0, extra=()):
             f"--seconds={SECONDS}", f"--warmup_seconds={WARMUP}", f"--rate={rate}", *extra]
     out = subprocess.run(argv, capture_output=True, text=True)
     if out.returncode != 0:
+        how = (f"loadgen died of signal {-out.returncode}" if out.returncode < 0
+               else f"loadgen exited with {out.returncode}")
         return {"method": method, "clients": clients, "ok": 0, "errors": 1,
-                "first_error": out.stderr.strip(), "rps": 0, "p50_us": 0, "p99_us": 0,
-                "max_us": 0}
+                "first_error": f"{how}: {out.stderr.strip()[-300:]}", "rps": 0, "p50_us": 0,
+                "p99_us": 0, "max_us": 0}
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

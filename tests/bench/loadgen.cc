@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
@@ -125,10 +126,11 @@ class LoadGen {
         users_[c]->async()->GetUser(
             &call->context, &call->request, &call->response,
             [call, done, user_id](grpc::Status s) {
-              done(!s.ok()                          ? StatusText(s)
+              std::string error = !s.ok()                          ? StatusText(s)
                    : call->response.id() != user_id ? "another row"
-                                                    : "");
-              delete call;
+                                                    : "";
+              delete call;  // Before done(): the run may end there.
+              done(std::move(error));
             });
       }};
     }
@@ -147,10 +149,11 @@ class LoadGen {
                   rows == page_size ||
                   (rows < page_size &&
                    call->response.next_page_token().empty());
-              done(!s.ok()       ? StatusText(s)
+              std::string error = !s.ok()       ? StatusText(s)
                    : !whole_page ? absl::StrCat(rows, " rows")
-                                 : "");
-              delete call;
+                                 : "";
+              delete call;  // Before done(): the run may end there.
+              done(std::move(error));
             });
       }};
     }
@@ -169,10 +172,11 @@ class LoadGen {
         sessions_[c]->async()->CreateSession(
             &call->context, &call->request, &call->response,
             [call, done, user_id](grpc::Status s) {
-              done(!s.ok()                               ? StatusText(s)
+              std::string error = !s.ok()                               ? StatusText(s)
                    : call->response.user_id() != user_id ? "another user"
-                                                         : "");
-              delete call;
+                                                         : "";
+              delete call;  // Before done(): the run may end there.
+              done(std::move(error));
             });
       }};
     }
@@ -198,10 +202,11 @@ class LoadGen {
         users_[c]->async()->RegisterUser(
             &call->context, &call->request, &call->response,
             [call, done, email](grpc::Status s) {
-              done(!s.ok()                                  ? StatusText(s)
+              std::string error = !s.ok()                                  ? StatusText(s)
                    : call->response.user().email() != email ? "another user"
-                                                            : "");
-              delete call;
+                                                            : "";
+              delete call;  // Before done(): the run may end there.
+              done(std::move(error));
             });
       }};
     }
@@ -253,11 +258,12 @@ class LoadGen {
         otps_[c]->async()->VerifyOtp(
             &call->context, &call->request, &call->response,
             [call, done](grpc::Status s) {
-              done(!s.ok() ? StatusText(s)
+              std::string error = !s.ok() ? StatusText(s)
                    : call->response.result() != VerifyOtpResponse::WRONG_CODE
                        ? "not WRONG_CODE"
-                       : "");
-              delete call;
+                       : "";
+              delete call;  // Before done(): the run may end there.
+              done(std::move(error));
             });
       }};
     }
@@ -426,5 +432,11 @@ int main(int argc, char** argv) {
       "HTTP/2 load of one method of the DefiFundr data API; see the header "
       "of tests/bench/loadgen.cc");
   absl::ParseCommandLine(argc, argv);
-  return defifundr::bench::Run();
+  const int code = defifundr::bench::Run();
+  // gRPC's threads may still be releasing the last calls and channels; a
+  // normal exit would run static destructors under them. The result is
+  // printed, so end the process at once.
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(code);
 }
