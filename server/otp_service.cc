@@ -75,6 +75,7 @@ std::vector<Binding> OtpServiceImpl::Bindings() const {
 grpc::Status OtpServiceImpl::CreateOtp(grpc::ServerContext* ctx,
                                        const CreateOtpRequest* request,
                                        Otp* response) {
+  if (absl::Status s = table_.Admit(); !s.ok()) return ToGrpcStatus(s);
   return ToGrpcStatus(DoCreateOtp(ctx, *request, response));
 }
 
@@ -133,6 +134,7 @@ grpc::Status OtpServiceImpl::DeleteExpiredOtps(
 grpc::Status OtpServiceImpl::VerifyOtp(grpc::ServerContext* ctx,
                                        const VerifyOtpRequest* request,
                                        VerifyOtpResponse* response) {
+  if (absl::Status s = table_.Admit(); !s.ok()) return ToGrpcStatus(s);
   return ToGrpcStatus(DoVerifyOtp(ctx, *request, response));
 }
 

@@ -168,6 +168,10 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
                                     const absl::Status& status) {
         metrics->StatementRan(statement, elapsed, status);
       });
+  HandlerOptions handler = config.handler;
+  handler.admission = &s->admission_;
+  s->drain_quiet_ = config.drain_quiet;
+  s->drain_max_ = config.drain_max;
   std::vector<Binding> bindings;
   auto add = [&](absl::string_view name, auto service) {
     std::vector<std::string> statements;
@@ -180,17 +184,17 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
     s->services_.push_back(std::move(service));
   };
   add("defifundr.data.v1.UserService",
-      std::make_unique<UserServiceImpl>(*s->db_, config.handler));
+      std::make_unique<UserServiceImpl>(*s->db_, handler));
   add("defifundr.data.v1.SessionService",
-      std::make_unique<SessionServiceImpl>(*s->db_, config.handler));
+      std::make_unique<SessionServiceImpl>(*s->db_, handler));
   add("defifundr.data.v1.KycService",
-      std::make_unique<KycServiceImpl>(*s->db_, config.handler));
+      std::make_unique<KycServiceImpl>(*s->db_, handler));
   add("defifundr.data.v1.UserDeviceService",
-      std::make_unique<UserDeviceServiceImpl>(*s->db_, config.handler));
+      std::make_unique<UserDeviceServiceImpl>(*s->db_, handler));
   add("defifundr.data.v1.OtpService",
-      std::make_unique<OtpServiceImpl>(*s->db_, config.handler));
+      std::make_unique<OtpServiceImpl>(*s->db_, handler));
   add("defifundr.data.v1.TransactionService",
-      std::make_unique<TransactionServiceImpl>(*s->db_, config.handler));
+      std::make_unique<TransactionServiceImpl>(*s->db_, handler));
   if (absl::Status v = Vet(*s->schema_, catalog, bindings); !v.ok()) return v;
   s->db_->SetBindings(bindings);
 
@@ -360,7 +364,15 @@ void DataServer::Shutdown(absl::Duration grace) {
   for (grpc::Server* server : servers()) {
     server->GetHealthCheckService()->SetServingStatus(false);
   }
-  server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  // Lame duck: gRPC cancels a call that reaches a server whose shutdown has
+  // begun (the caller sees CANCELLED), so callers are first turned away
+  // with UNAVAILABLE until they stop coming.
+  const absl::Time deadline = absl::Now() + grace;
+  admission_.BeginDrain();
+  admission_.AwaitQuiet(drain_quiet_, std::min(drain_max_, grace / 2));
+  log::Info("draining done; stopping",
+            {{"refused_calls", admission_.refused()}});
+  server_->Shutdown(absl::ToChronoTime(deadline));
   server_->Wait();
   if (health_server_ != nullptr) health_server_->Shutdown();
   pool_->Close();

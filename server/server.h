@@ -78,6 +78,14 @@ struct ServerConfig {
   /// a changed, valid file is in force from the next read; a bad one is
   /// logged and the previous policy stays.
   absl::Duration authz_policy_refresh = absl::Seconds(5);
+  /// Shutdown's lame-duck phase (server/admission.h): health turns
+  /// NOT_SERVING and every new call is answered UNAVAILABLE (reason
+  /// SHUTTING_DOWN) while running calls go on. It ends once no call has
+  /// arrived for `drain_quiet` (callers have moved elsewhere), or after
+  /// `drain_max` (at most half of Shutdown's grace); then gRPC's shutdown
+  /// stops the listener and waits for the running calls.
+  absl::Duration drain_quiet = absl::Milliseconds(250);
+  absl::Duration drain_max = absl::Seconds(5);
 };
 
 /// Whether `listen` ("host:port") binds only the loopback interface
@@ -97,9 +105,11 @@ class DataServer {
 
   /// The port actually bound (useful with port 0).
   int port() const { return port_; }
-  /// Stops accepting RPCs, lets in-flight ones finish for up to `grace`
-  /// (then cancels them), stops the health checker and closes the pool.
-  /// Idempotent.
+  /// Drains and stops: health NOT_SERVING; the lame-duck phase (new calls
+  /// get UNAVAILABLE, see ServerConfig::drain_quiet); then stops accepting
+  /// connections and lets in-flight RPCs finish within what is left of
+  /// `grace` (then cancels them); stops the health checker and closes the
+  /// pool. Idempotent.
   void Shutdown(absl::Duration grace = absl::Seconds(10));
   /// Blocks until Shutdown has completed.
   void Wait();
@@ -121,6 +131,9 @@ class DataServer {
   // The main server and the health-only one, if any.
   std::vector<grpc::Server*> servers() const;
 
+  // Whether handlers still take calls; outlives the services.
+  Admission admission_;
+  absl::Duration drain_quiet_, drain_max_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<db::pg::Pool> pool_;
   std::unique_ptr<Schema> schema_;

@@ -173,6 +173,7 @@ grpc::Status SessionServiceImpl::DeleteExpiredSessions(
 grpc::Status SessionServiceImpl::RotateSession(
     grpc::ServerContext* ctx, const RotateSessionRequest* request,
     Session* response) {
+  if (absl::Status s = table_.Admit(); !s.ok()) return ToGrpcStatus(s);
   return ToGrpcStatus(DoRotateSession(ctx, *request, response));
 }
 

@@ -102,6 +102,7 @@ absl::Status Table::NotFound(const absl::Status& status,
 
 void Table::CreateAsync(grpc::ServerContextBase* ctx, const Message& request,
                         Message* response, Done done) {
+  if (absl::Status s = Admit(); !s.ok()) return done(s);
   const FieldDescriptor* rf = ResourceField(request.GetDescriptor());
   const std::string prefix = absl::StrCat(rf->name(), ".");
   const Message& resource = request.GetReflection()->GetMessage(request, rf);
@@ -143,6 +144,7 @@ grpc::Status Table::Create(grpc::ServerContextBase* ctx, const Message& request,
 
 void Table::GetAsync(grpc::ServerContextBase* ctx, const Message& request,
                      Message* response, Done done) {
+  if (absl::Status s = Admit(); !s.ok()) return done(s);
   if (absl::Status s = CheckId(request, "id"); !s.ok()) return done(s);
   const ParamSource sources[] = {{"", &request}};
   db_.FetchOneAsync(CallOptions(ctx), get_statement_, sources, response,
@@ -190,11 +192,13 @@ absl::Status Table::DoUpdate(grpc::ServerContextBase* ctx,
 
 grpc::Status Table::Update(grpc::ServerContextBase* ctx, const Message& request,
                            Message* response) {
+  if (absl::Status s = Admit(); !s.ok()) return ToGrpcStatus(s);
   return ToGrpcStatus(DoUpdate(ctx, request, response));
 }
 
 grpc::Status Table::Delete(grpc::ServerContextBase* ctx, const Message& request,
                            google::protobuf::Empty* /*response*/) {
+  if (absl::Status s = Admit(); !s.ok()) return ToGrpcStatus(s);
   if (absl::Status s = CheckId(request, "id"); !s.ok()) return ToGrpcStatus(s);
   const ParamSource sources[] = {{"", &request}};
   auto n = db_.Execute(CallOptionsFor(ctx, options_.max_rpc_timeout),
@@ -278,6 +282,7 @@ absl::Status Table::DoPage(grpc::ServerContextBase* ctx, const Message& request,
 
 void Table::ListAsync(grpc::ServerContextBase* ctx, const Message& request,
                       Message* response, Done done) {
+  if (absl::Status s = Admit(); !s.ok()) return done(s);
   bool descending = false;
   if (spec_.descending_list) {
     const FieldDescriptor* order =
@@ -386,6 +391,7 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContextBase* ctx,
 
 grpc::Status Table::Call(absl::string_view name, grpc::ServerContextBase* ctx,
                          const Message& request, Message* response) {
+  if (absl::Status s = Admit(); !s.ok()) return ToGrpcStatus(s);
   for (const Method& m : spec_.methods) {
     if (m.name == name) return ToGrpcStatus(DoCall(m, ctx, request, response));
   }

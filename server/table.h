@@ -22,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/admission.h"
 #include "server/database.h"
 #include "server/schema.h"
 
@@ -33,6 +34,9 @@ struct HandlerOptions {
   absl::Duration max_rpc_timeout = absl::Seconds(30);
   int default_page_size = 50;  ///< AIP-158 default page size (rows).
   int max_page_size = 1000;    ///< Larger page sizes are clamped (rows).
+  /// Whether the server still takes calls (not owned; null: always). While
+  /// it drains, every handler answers UNAVAILABLE before any work.
+  Admission* admission = nullptr;
 };
 
 /// How a simple domain method (one query, no transaction) runs.
@@ -130,6 +134,13 @@ class Table {
 
   /// The table's columns (from the live schema).
   const TableMeta& meta() const;
+  /// OK, or UNAVAILABLE (reason SHUTTING_DOWN) for a call that reaches its
+  /// handler while the server drains (see server/admission.h). Every handler
+  /// checks it first; the standard methods, Call and React do so already.
+  absl::Status Admit() const {
+    return options_.admission == nullptr ? absl::OkStatus()
+                                         : options_.admission->Admit();
+  }
   /// The call options of an RPC under this server's limits.
   db::pg::CallOptions CallOptions(grpc::ServerContextBase* ctx) const;
   /// INVALID_ARGUMENT "<field>: required" for each named field of `message`

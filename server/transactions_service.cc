@@ -111,6 +111,7 @@ grpc::Status TransactionServiceImpl::DeleteUserTransactions(
 grpc::Status TransactionServiceImpl::UpdateTransactionStatus(
     grpc::ServerContext* ctx, const UpdateTransactionStatusRequest* request,
     Transaction* response) {
+  if (absl::Status s = table_.Admit(); !s.ok()) return ToGrpcStatus(s);
   return ToGrpcStatus(DoUpdateTransactionStatus(ctx, *request, response));
 }
 

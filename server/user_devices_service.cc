@@ -163,6 +163,7 @@ grpc::Status UserDeviceServiceImpl::DeleteExpiredDevices(
 grpc::Status UserDeviceServiceImpl::UpsertDeviceToken(
     grpc::ServerContext* ctx, const UpsertDeviceTokenRequest* request,
     UserDevice* response) {
+  if (absl::Status s = table_.Admit(); !s.ok()) return ToGrpcStatus(s);
   return ToGrpcStatus(DoUpsertDeviceToken(ctx, *request, response));
 }
 

@@ -159,6 +159,7 @@ grpc::Status UserServiceImpl::UpdateUserPassword(
 grpc::Status UserServiceImpl::GetUserCredentials(
     grpc::ServerContext* ctx, const GetUserCredentialsRequest* request,
     UserCredentials* response) {
+  if (absl::Status s = table_.Admit(); !s.ok()) return ToGrpcStatus(s);
   const ParamSource sources[] = {{"", request}};
   std::string statement;
   if (request->key_case() == GetUserCredentialsRequest::kId &&
@@ -182,6 +183,7 @@ grpc::Status UserServiceImpl::GetUserCredentials(
 grpc::Status UserServiceImpl::RegisterUser(grpc::ServerContext* ctx,
                                            const RegisterUserRequest* request,
                                            RegisterUserResponse* response) {
+  if (absl::Status s = table_.Admit(); !s.ok()) return ToGrpcStatus(s);
   return ToGrpcStatus(DoRegisterUser(ctx, *request, response));
 }
 

@@ -1,14 +1,20 @@
 // End to end: the defifundr-data executable as a user runs it, called
 // through the client library's generated stubs and a reflection client.
 #include <fcntl.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -202,6 +208,126 @@ TEST_F(ServeTest, SigtermShutsDownCleanly) {
   const std::string log = ReadAll(log_);
   EXPECT_THAT(log, HasSubstr("shutting down"));
   EXPECT_THAT(log, HasSubstr("stopped"));
+}
+
+// SIGTERM under the load of 16 clients: the calls running when it comes
+// finish normally (here an update blocked on a row lock that is released
+// only after the signal), every later call is turned away with UNAVAILABLE
+// (reason SHUTTING_DOWN, safe to retry elsewhere) until callers stop, and
+// no call ends CANCELLED. Each client stops at its first refusal, as a
+// client with another replica to go to would.
+TEST_F(ServeTest, SigtermDuringSixteenClientLoadCancelsNoCall) {
+  data::v1::CreateUserRequest create;
+  create.mutable_user()->set_email("drain@example.com");
+  create.mutable_user()->set_account_type(data::v1::ACCOUNT_TYPE_PERSONAL);
+  create.mutable_user()->set_personal_account_type(
+      data::v1::PERSONAL_ACCOUNT_TYPE_FREELANCER);
+  create.mutable_user()->set_first_name("Drain");
+  create.mutable_user()->set_last_name("Test");
+  create.mutable_user()->set_nationality("Ghana");
+  data::v1::User user;
+  {
+    auto ctx = client_->NewContext();
+    ASSERT_TRUE(client_->users().CreateUser(ctx.get(), create, &user).ok());
+  }
+
+  // The call in flight at the signal: an update waiting for a row lock.
+  auto locker = db_->Connect();
+  ASSERT_NE(locker, nullptr);
+  ASSERT_TRUE(locker
+                  ->Exec(absl::StrCat("BEGIN; SELECT 1 FROM users WHERE id = '",
+                                      user.id(), "' FOR UPDATE"))
+                  .ok());
+  grpc::Status blocked_status;
+  std::thread blocked([&] {
+    data::v1::UpdateUserRequest update;
+    *update.mutable_user() = user;
+    update.mutable_user()->set_first_name("Drained");
+    update.mutable_update_mask()->add_paths("first_name");
+    auto ctx = client_->NewContext();
+    ctx->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+    data::v1::User updated;
+    blocked_status = client_->users().UpdateUser(ctx.get(), update, &updated);
+  });
+  const absl::Time wait_until = absl::Now() + absl::Seconds(10);
+  while (db_->Scalar("SELECT count(*) FROM pg_stat_activity WHERE "
+                     "wait_event_type = 'Lock'") != "1" &&
+         absl::Now() < wait_until) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_EQ(db_->Scalar("SELECT count(*) FROM pg_stat_activity WHERE "
+                        "wait_event_type = 'Lock'"),
+            "1");
+
+  // 16 clients, a connection each, no retries: GetUser in a closed loop.
+  constexpr int kClients = 16;
+  struct Outcome {
+    int ok = 0;
+    grpc::Status last;
+  };
+  std::vector<Outcome> outcomes(kClients);
+  std::vector<std::thread> clients;
+  std::atomic<int> running{0};
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+      auto stub = data::v1::UserService::NewStub(grpc::CreateCustomChannel(
+          absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials(),
+          args));
+      data::v1::GetUserRequest request;
+      request.set_id(user.id());
+      const absl::Time give_up = absl::Now() + absl::Seconds(60);
+      bool counted = false;
+      while (absl::Now() < give_up) {
+        grpc::ClientContext ctx;
+        ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+        data::v1::User got;
+        outcomes[c].last = stub->GetUser(&ctx, request, &got);
+        if (!outcomes[c].last.ok()) break;
+        ++outcomes[c].ok;
+        if (!counted) {
+          counted = true;
+          running.fetch_add(1);
+        }
+      }
+    });
+  }
+  while (running.load() < kClients && absl::Now() < wait_until) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  if (running.load() < kClients) {
+    for (int c = 0; c < kClients; ++c) {
+      ADD_FAILURE() << "client " << c << ": " << outcomes[c].ok << " ok, "
+                    << outcomes[c].last.error_code() << " "
+                    << outcomes[c].last.error_message();
+    }
+  }
+  ASSERT_EQ(running.load(), kClients);
+  absl::SleepFor(absl::Milliseconds(200));
+
+  ASSERT_EQ(kill(pid_, SIGTERM), 0);
+  absl::SleepFor(absl::Milliseconds(500));
+  // The update still waits; once the lock goes, it must complete.
+  ASSERT_TRUE(locker->Exec("ROLLBACK").ok());
+  for (auto& t : clients) t.join();
+  blocked.join();
+  EXPECT_EQ(WaitExit(pid_, absl::Seconds(20)), 0);
+  pid_ = -1;
+
+  EXPECT_TRUE(blocked_status.ok())
+      << blocked_status.error_code() << ": " << blocked_status.error_message();
+  EXPECT_EQ(db_->Scalar(absl::StrCat("SELECT first_name FROM users WHERE id = '",
+                                     user.id(), "'")),
+            "Drained");
+  for (int c = 0; c < kClients; ++c) {
+    SCOPED_TRACE(absl::StrCat("client ", c));
+    EXPECT_GT(outcomes[c].ok, 0);
+    EXPECT_EQ(outcomes[c].last.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << outcomes[c].last.error_message();
+    EXPECT_THAT(outcomes[c].last.error_message(), HasSubstr("shutting down"));
+  }
+  EXPECT_THAT(ReadAll(log_), HasSubstr("draining done"));
 }
 
 // Bad values of the serve flags added for logs and poolers are refused at

@@ -219,13 +219,15 @@ TEST(MetricsTest, ThePipelineIsReported) {
   EXPECT_EQ(
       (*started)->client().users().GetUser(&ctx, request, &user).error_code(),
       grpc::StatusCode::NOT_FOUND);
-  // The loop updates its figures right after it answered: scrape until
-  // they are at rest (at most 2 s).
+  // The loop updates its figures right after it answered, and opens its
+  // connections in the background: scrape until they are at rest (at most
+  // 5 s).
   std::string body;
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 250; ++i) {
     body = HttpGet((*started)->server().metrics_port(), "/metrics");
     if (absl::StrContains(body,
-                          "defifundr_db_pipeline_in_flight_statements 0")) {
+                          "defifundr_db_pipeline_in_flight_statements 0") &&
+        absl::StrContains(body, "defifundr_db_pipeline_open_connections 2")) {
       break;
     }
     absl::SleepFor(absl::Milliseconds(20));

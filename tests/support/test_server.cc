@@ -48,6 +48,10 @@ absl::StatusOr<std::unique_ptr<TestServer>> TestServer::StartOn(
     config.metrics_listen = "";
   }
   config.health_interval = absl::Milliseconds(200);
+  // No lame-duck wait at teardown unless a test asks for one.
+  if (config.drain_quiet == server::ServerConfig().drain_quiet) {
+    config.drain_quiet = absl::ZeroDuration();
+  }
   auto server = server::DataServer::Start(config);
   if (!server.ok()) return server.status();
   s->server_ = *std::move(server);
