@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -236,9 +237,14 @@ absl::Status QueryCatalog::PrepareAll(pg::Connection& conn,
           s.code() == absl::StatusCode::kDeadlineExceeded) {
         return s;
       }
-      return absl::InvalidArgumentError(
+      absl::Status named = absl::InvalidArgumentError(
           absl::StrCat("query ", st.name, " (", st.file, ":", st.line,
                        ") does not prepare: ", s.message()));
+      // Keeps what the database said (its SQLSTATE) for the caller.
+      s.ForEachPayload([&](absl::string_view url, const absl::Cord& payload) {
+        named.SetPayload(url, payload);
+      });
+      return named;
     }
   }
   return absl::OkStatus();

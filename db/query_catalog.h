@@ -73,7 +73,7 @@ class QueryCatalog {
 
   /// Prepares every statement on `conn`. INVALID_ARGUMENT naming the
   /// statement (and its file and line) whose SQL does not prepare against
-  /// the live schema.
+  /// the live schema (with the SQLSTATE of the error, see db/pg/error.h).
   absl::Status PrepareAll(pg::Connection& conn,
                           const pg::CallOptions& options) const;
 

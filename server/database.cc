@@ -68,6 +68,9 @@ absl::StatusOr<db::pg::Result> Database::Exec(
   if (statement_observer_) {
     statement_observer_(st->name, absl::Now() - start, result.status());
   }
+  if (result.ok()) {
+    if (absl::Status s = CheckShape(st->name, *result); !s.ok()) return s;
+  }
   return result;
 }
 
@@ -84,17 +87,32 @@ absl::Status Database::CheckReprepared(db::pg::Connection& conn,
                                        absl::string_view statement) {
   auto described = conn.Describe(statement);
   if (!described.ok()) return described.status();
-  return CheckFits(statement, *described);
+  return CheckFits(statement, DescribeResult(*described));
+}
+
+absl::Status Database::CheckShape(absl::string_view statement,
+                                  const db::pg::Result& result) {
+  const StatementInfo* vetted = schema_.statement(statement);
+  if (vetted == nullptr) return absl::OkStatus();
+  const int n = result.columns();
+  bool same = n == static_cast<int>(vetted->columns.size());
+  for (int c = 0; same && c < n; ++c) {
+    same = result.column_type(c) == vetted->columns[c].type;
+  }
+  // A command without a result set (INSERT without RETURNING) has none.
+  if (same || (n == 0 && vetted->columns.empty())) return absl::OkStatus();
+  StatementInfo now = DescribeResult(result);
+  now.param_types = vetted->param_types;  // An executed result has none.
+  return CheckFits(statement, now);
 }
 
 absl::Status Database::CheckFits(absl::string_view statement,
-                                 const db::pg::Result& described) {
+                                 const StatementInfo& info) {
   const db::Statement* st = catalog_.Find(statement);
   auto binding = bindings_.find(statement);
   if (st == nullptr || binding == bindings_.end()) return absl::OkStatus();
   std::vector<std::string> problems;
-  VetStatement(schema_, *st, DescribeResult(described), binding->second,
-               &problems);
+  VetStatement(schema_, *st, info, binding->second, &problems);
   absl::MutexLock lock(&mu_);
   if (problems.empty()) {
     if (mismatched_.erase(statement) > 0) {
@@ -128,7 +146,7 @@ absl::Status Database::RecheckMismatched(const db::pg::CallOptions& options) {
     if (st == nullptr) continue;
     auto described = (*conn)->DescribeSql(st->sql, options);
     if (!described.ok()) return described.status();
-    CheckFits(statement, *described).IgnoreError();
+    CheckFits(statement, DescribeResult(*described)).IgnoreError();
   }
   return absl::OkStatus();
 }
@@ -222,6 +240,11 @@ void Database::RunAsync(const db::pg::CallOptions& options,
         }
         if (statement_observer_) {
           statement_observer_(st->name, absl::Now() - start, r.status());
+        }
+        if (r.ok()) {
+          if (absl::Status s = CheckShape(st->name, *r); !s.ok()) {
+            return done(s);
+          }
         }
         done(std::move(r));
       });

@@ -158,10 +158,18 @@ class Database {
   // mismatch when the statement no longer fits its binding.
   absl::Status CheckReprepared(db::pg::Connection& conn,
                                absl::string_view statement);
-  // Records whether `described` (the statement as the server now sees it)
-  // fits its binding; FAILED_PRECONDITION if not.
+  // Records whether `info` (the statement as the server now sees it) fits
+  // its binding; FAILED_PRECONDITION if not.
   absl::Status CheckFits(absl::string_view statement,
-                         const db::pg::Result& described);
+                         const StatementInfo& info);
+  // Whether `result` of `statement` has the columns it was vetted with at
+  // start-up (same count, same type OIDs); when not, whether its columns
+  // still fit the statement's binding (CheckFits). A statement prepared
+  // for the first time on a connection opened after a schema change is
+  // checked here, before any of its rows is decoded. FAILED_PRECONDITION
+  // (SCHEMA_MISMATCH) when they no longer fit.
+  absl::Status CheckShape(absl::string_view statement,
+                          const db::pg::Result& result);
 
   db::pg::Pool& pool_;
   const db::QueryCatalog& catalog_;

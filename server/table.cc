@@ -428,6 +428,42 @@ std::vector<Binding> Table::Bindings() const {
                Output(s, absl::StrCat("List", p)),
                {Input(s, absl::StrCat("List", p))},
                {}});
+  if (spec_.descending_list) {
+    b.push_back({list_desc_statement_,
+                 resource_,
+                 {Input(s, absl::StrCat("List", p))},
+                 {"cursor_time", "cursor_id", "page_limit"}});
+  }
+  // An idempotent create (AIP-155) answers a repeated request_id with the
+  // row the first request created.
+  const Descriptor* create = Input(s, absl::StrCat("Create", e));
+  if (create != nullptr && create->FindFieldByName("request_id") != nullptr) {
+    b.push_back({get_by_request_id_statement_, resource_, {create}, {}});
+  }
+  // The domain methods: their rows fill the response (kOne) or the page's
+  // resources (kPage); kExecOne and kAffected read none.
+  for (const Method& m : spec_.methods) {
+    const Descriptor* in = Input(s, m.name);
+    const Descriptor* out = Output(s, m.name);
+    switch (m.kind) {
+      case MethodKind::kOne:
+        b.push_back({m.statement, out, {in}, {}});
+        break;
+      case MethodKind::kExecOne:
+      case MethodKind::kAffected:
+        b.push_back({m.statement, nullptr, {in}, {}});
+        break;
+      case MethodKind::kPage:
+        b.push_back({m.statement,
+                     resource_,
+                     {in},
+                     {"cursor_time", "cursor_id", "page_limit"}});
+        if (!m.count_statement.empty()) {
+          b.push_back({m.count_statement, out, {in}, {}});
+        }
+        break;
+    }
+  }
   return b;
 }
 

@@ -252,6 +252,50 @@ TEST_F(StatementStateTest,
   EXPECT_EQ(back.last_name(), "Obi");
 }
 
+// Connections first opened after a schema change (here every connection of
+// the server is terminated after it) prepare the queries afresh: what they
+// return is checked against what the API expects before any row is
+// decoded, so last_name turned bytea is refused, never read as its "\x.."
+// text.
+TEST_F(StatementStateTest, AConnectionOpenedAfterASchemaChangeChecksItsResults) {
+  Start(/*pool_size=*/2);
+  const User user = MakeUser("fresh@example.com");
+  ASSERT_TRUE(GetUser(user.id()).ok());
+  db().Exec(
+      "ALTER TABLE users ALTER COLUMN last_name TYPE bytea USING "
+      "convert_to(last_name, 'UTF8')");
+  db().Exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname "
+      "= current_database() AND pid <> pg_backend_pid()");
+  auto until_not_unavailable = [](auto call) {
+    grpc::Status s;
+    const absl::Time end = absl::Now() + absl::Seconds(10);
+    do {
+      s = call();
+    } while (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+             absl::Now() < end);
+    return s;
+  };
+  User got;
+  const grpc::Status by_id =
+      until_not_unavailable([&] { return GetUser(user.id(), &got); });
+  EXPECT_EQ(by_id.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << by_id.error_message() << " last_name=" << got.last_name();
+  EXPECT_THAT(by_id.error_message(), HasSubstr("last_name"));
+  auto info = client::ErrorInfoOf(by_id);
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->reason(), "SCHEMA_MISMATCH");
+
+  const grpc::Status by_email = until_not_unavailable([&] {
+    GetUserByEmailRequest req;
+    req.set_email(user.email());
+    return api().users().GetUserByEmail(Ctx().get(), req, &got);
+  });
+  EXPECT_EQ(by_email.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << by_email.error_message() << " last_name=" << got.last_name();
+  EXPECT_THAT(by_email.error_message(), HasSubstr("GetUserByEmail"));
+}
+
 // Named prepared statements behind a transaction-mode pooler (the wrong
 // setting there): each call may reach a server that lacks the statement
 // (26000) or has one of that name already (42P05). Those are server faults:
