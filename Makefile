@@ -4,7 +4,7 @@ BIN := build/server/defifundr-data
 DATABASE_URL ?= $(shell scripts/pg.sh url)
 export DATABASE_URL
 
-.PHONY: run test build deps db-start db-stop db-wipe migrate-up migrate-up-one \
+.PHONY: run test build bin deps db-start db-stop db-wipe migrate-up migrate-up-one \
         migrate-down migrate-down-one migrate-reset migrate-status seed vet \
         migrate-redo migrate-version migrate-create migrate-fix \
         migrate-validate db_schema db_docs
@@ -21,6 +21,11 @@ deps:
 build: deps
 	scripts/build.sh
 
+# The executable alone: what the migrate, seed and vet targets run. It reads
+# db/migrations at run time, so a new or edited migration relinks nothing.
+bin: deps
+	scripts/build.sh --target defifundr-data
+
 db-start:
 	scripts/pg.sh start
 
@@ -36,45 +41,45 @@ db-wipe:
 MIGRATIONS_DIR ?= db/migrations
 MIGRATE = $(BIN) migrate --migrations_dir=$(MIGRATIONS_DIR)
 
-migrate-up: build db-start  ## Apply every pending migration (VERSION=v: up to v)
+migrate-up: bin db-start  ## Apply every pending migration (VERSION=v: up to v)
 	$(MIGRATE) $(if $(VERSION),up-to $(VERSION),up)
 
-migrate-up-one: build db-start  ## Apply the next pending migration
+migrate-up-one: bin db-start  ## Apply the next pending migration
 	$(MIGRATE) up-by-one
 
-migrate-down: build db-start  ## Roll back the newest migration (VERSION=v: down to v)
+migrate-down: bin db-start  ## Roll back the newest migration (VERSION=v: down to v)
 	$(MIGRATE) $(if $(VERSION),down-to $(VERSION),down)
 
-migrate-down-one: build db-start  ## Roll back the newest migration
+migrate-down-one: bin db-start  ## Roll back the newest migration
 	$(MIGRATE) down
 
-migrate-redo: build db-start  ## Roll back and re-apply the newest migration
+migrate-redo: bin db-start  ## Roll back and re-apply the newest migration
 	$(MIGRATE) redo
 
-migrate-reset: build db-start  ## Roll back every migration
+migrate-reset: bin db-start  ## Roll back every migration
 	$(MIGRATE) reset
 
-migrate-status: build db-start  ## Applied time or Pending, per file
+migrate-status: bin db-start  ## Applied time or Pending, per file
 	$(MIGRATE) status
 
-migrate-version: build db-start  ## The newest applied version
+migrate-version: bin db-start  ## The newest applied version
 	$(MIGRATE) version
 
-migrate-create: build  ## New timestamped file: make migrate-create name=add_wallets
+migrate-create: bin  ## New timestamped file: make migrate-create name=add_wallets
 	@name='$(name)'; \
 	if [ -z "$$name" ]; then read -p "Enter migration name: " name; fi; \
 	$(MIGRATE) create "$$name" sql
 
-migrate-fix: build  ## Renumber timestamped files sequentially (goose fix)
+migrate-fix: bin  ## Renumber timestamped files sequentially (goose fix)
 	$(MIGRATE) fix
 
-migrate-validate: build  ## Parse every file; name file and line of each problem
+migrate-validate: bin  ## Parse every file; name file and line of each problem
 	$(MIGRATE) validate
 
 # Sample data; SEED_ARGS passes flags, e.g.
 #   make seed SEED_ARGS="--size=large"
 #   make seed SEED_ARGS="--tables=users,transactions --tx_days=90 --seed=7"
-seed: build db-start  ## Load deterministic sample data
+seed: bin db-start  ## Load deterministic sample data
 	$(BIN) seed $(SEED_ARGS)
 
 # Schema documentation from the live database (run make migrate-up first).
@@ -84,7 +89,7 @@ db_schema: db-start  ## pg_dump --schema-only into docs/schema.sql
 db_docs: db-start  ## docs/schema.sql, then DBML (npm @dbml/cli) into docs/db_diagram/db.dbml
 	scripts/db_docs.sh
 
-vet: build db-start
+vet: bin db-start
 	$(BIN) vet
 
 # Client library, Go stubs and reflection (see README: "Client library",

@@ -282,6 +282,9 @@ def main():
     db = "defifundr_bench"
     psql(admin, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
     psql(admin, f"CREATE DATABASE {db}")
+    # A throwaway database: seed may empty it (db/seed/seeder.h).
+    psql(admin, f"COMMENT ON DATABASE {db} IS "
+                "'defifundr-data throwaway database: seed may empty its tables'")
     url = pg_url(db)
     env = {"DATABASE_URL": url}
     subprocess.run([SERVER_BIN, "migrate", "up"], env={**os.environ, **env}, check=True,

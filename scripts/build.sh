@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures (once) and builds everything into build/ with Ninja and ccache.
+# Configures (once) and builds everything into build/ with Ninja and ccache;
+# arguments go to `cmake --build` (e.g. --target defifundr-data).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${BUILD_DIR:-$ROOT/build}"
@@ -9,4 +10,4 @@ export CCACHE_NOHASHDIR=1
 if [ ! -f "$BUILD/build.ninja" ]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
 fi
-cmake --build "$BUILD" -j "$(nproc)"
+cmake --build "$BUILD" -j "$(nproc)" "$@"

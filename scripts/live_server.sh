@@ -29,7 +29,8 @@ live_server_start() {
   local admin
   admin="$("$ROOT/scripts/pg.sh" url postgres)"
   PGOPTIONS="--client-min-messages=warning" psql "$admin" -qc "DROP DATABASE IF EXISTS $LIVE_DB WITH (FORCE)" \
-    -c "CREATE DATABASE $LIVE_DB" >/dev/null
+    -c "CREATE DATABASE $LIVE_DB" \
+    -c "COMMENT ON DATABASE $LIVE_DB IS 'defifundr-data throwaway database: seed may empty its tables'" >/dev/null
   local url
   url="$("$ROOT/scripts/pg.sh" url "$LIVE_DB")"
   DATABASE_URL="$url" "$bin" migrate up >/dev/null

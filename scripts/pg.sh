@@ -7,8 +7,9 @@
 # Data lives in .dev/pg under the repository (or DEFIFUNDR_PG_DIR). As root,
 # the server runs as the `postgres` user (initdb refuses root); when the
 # repository is not reachable by that user, the data goes to /tmp instead.
-# Port: DEFIFUNDR_PG_PORT, else the first free port from 55432 up (remembered
-# in .dev/pg.port), on 127.0.0.1 only.
+#   scripts/pg.sh move-port  stop it and move it to a free port (data kept)
+# Port: DEFIFUNDR_PG_PORT, else the first free port from 55432 up, chosen
+# when the cluster is first started and kept in .dev/pg.port; 127.0.0.1 only.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,12 +39,13 @@ running() { [ -f "$DIR/data/postmaster.pid" ] && as_pg "$BIN/pg_ctl" -D "$DIR/da
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# The cluster's port is chosen when the cluster is created and stored with it
+# (.dev/pg.port); before that, `url` shows the port `start` would choose.
 pick_port() {
   [ -n "$PORT" ] && return
   if [ -f "$ROOT/.dev/pg.port" ]; then PORT="$(cat "$ROOT/.dev/pg.port")"; return; fi
   PORT=55432
   while port_busy "$PORT"; do PORT=$((PORT + 1)); done
-  echo "$PORT" > "$ROOT/.dev/pg.port"
 }
 
 url() { echo "postgresql://postgres@127.0.0.1:${PORT}/${1:-defifundr}?sslmode=disable"; }
@@ -62,6 +64,13 @@ case "$cmd" in
         --locale=C.UTF-8 --no-sync >"$DIR/initdb.log" 2>&1 \
         || { cat "$DIR/initdb.log" >&2; exit 1; }
     fi
+    [ -n "${DEFIFUNDR_PG_PORT:-}" ] || [ -f "$ROOT/.dev/pg.port" ] || echo "$PORT" > "$ROOT/.dev/pg.port"
+    if ! running && port_busy "$PORT"; then
+      echo "scripts/pg.sh: port $PORT, this database's port, is taken by another program." >&2
+      echo "Stop that program, or move this database to a free port (its data stays):" >&2
+      echo "  scripts/pg.sh move-port" >&2
+      exit 1
+    fi
     if ! running; then
       mkdir -p "$DIR/sock" && chown postgres: "$DIR/sock" 2>/dev/null || true
       as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
@@ -70,6 +79,20 @@ case "$cmd" in
     fi
     psql "$(url postgres)" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'defifundr'" | grep -q 1 \
       || psql "$(url postgres)" -qc "CREATE DATABASE defifundr"
+    # This cluster is throwaway: seed may empty its database (the marker is
+    # db/seed/seeder.h's kThrowawayDatabaseComment).
+    psql "$(url postgres)" -qc "COMMENT ON DATABASE defifundr IS 'defifundr-data throwaway database: seed may empty its tables'"
+    # One role that must give its password (everyone else is trusted): the
+    # tests of a refused connection (wrong password, SQLSTATE 28P01) use it.
+    HBA="$DIR/data/pg_hba.conf"
+    if ! grep -q defifundr_password_check "$HBA"; then
+      { echo "host all defifundr_password_check 127.0.0.1/32 scram-sha-256"; cat "$HBA"; } > "$HBA.new"
+      chown postgres: "$HBA.new" 2>/dev/null || true
+      mv "$HBA.new" "$HBA"
+      as_pg "$BIN/pg_ctl" -D "$DIR/data" reload >/dev/null
+    fi
+    psql "$(url postgres)" -qtAc "SELECT 1 FROM pg_roles WHERE rolname = 'defifundr_password_check'" | grep -q 1 \
+      || psql "$(url postgres)" -qc "CREATE ROLE defifundr_password_check LOGIN PASSWORD 'the-right-password'"
     ;;
   stop)
     if [ -f "$DIR/pgbouncer/pgbouncer.pid" ]; then "$ROOT/scripts/pgbouncer.sh" stop || true; fi
@@ -78,11 +101,18 @@ case "$cmd" in
   url)
     url "${2:-defifundr}"
     ;;
+  move-port)
+    if [ -d "$DIR/data" ] && running; then as_pg "$BIN/pg_ctl" -D "$DIR/data" -m fast -w stop >/dev/null; fi
+    PORT=55432
+    while port_busy "$PORT"; do PORT=$((PORT + 1)); done
+    echo "$PORT" > "$ROOT/.dev/pg.port"
+    echo "scripts/pg.sh: the local database now uses port $PORT (scripts/pg.sh start starts it)"
+    ;;
   wipe)
     if [ -f "$DIR/pgbouncer/pgbouncer.pid" ]; then "$ROOT/scripts/pgbouncer.sh" stop || true; fi
     if [ -d "$DIR/data" ] && running; then as_pg "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop >/dev/null; fi
     rm -rf "$DIR" "$ROOT/.dev/pg.location" "$ROOT/.dev/pg.port" "$ROOT/.dev/pgbouncer.port"
     ;;
   *)
-    echo "usage: scripts/pg.sh start|stop|url [DB]|wipe" >&2; exit 2 ;;
+    echo "usage: scripts/pg.sh start|stop|url [DB]|wipe|move-port" >&2; exit 2 ;;
 esac

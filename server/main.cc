@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -19,11 +20,14 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -84,6 +88,10 @@ ABSL_FLAG(std::string, db_statement_cache,
 ABSL_FLAG(int, max_rpc_timeout_seconds, EnvInt("MAX_RPC_TIMEOUT_SECONDS", 30),
           "longest an RPC may run, in seconds, also without a client deadline "
           "[env MAX_RPC_TIMEOUT_SECONDS]");
+ABSL_FLAG(int, startup_timeout_seconds, EnvInt("STARTUP_TIMEOUT_SECONDS", 30),
+          "how long serve waits, in seconds, for a database that cannot be "
+          "reached yet (one that refuses the connection fails at once) "
+          "[env STARTUP_TIMEOUT_SECONDS]");
 ABSL_FLAG(std::string, log_level, Env("LOG_LEVEL", "info"),
           "lowest level logged: debug, info, warn or error [env LOG_LEVEL]");
 ABSL_FLAG(std::string, log_format, Env("LOG_FORMAT", "text"),
@@ -114,8 +122,9 @@ ABSL_FLAG(std::string, tls_client_ca_file, Env("TLS_CLIENT_CA_FILE", ""),
           "certificate signed by one of them (mutual TLS) "
           "[env TLS_CLIENT_CA_FILE]");
 ABSL_FLAG(std::string, migrations_dir, Env("MIGRATIONS_DIR", ""),
-          "read migrations from this directory instead of the ones built in "
-          "[env MIGRATIONS_DIR]");
+          "migrate: read migrations from this directory at run time "
+          "(default: the ones built in, or in a development build this "
+          "source tree's db/migrations) [env MIGRATIONS_DIR]");
 ABSL_FLAG(bool, allow_missing, false,
           "migrate: apply pending migrations older than the current version");
 ABSL_FLAG(absl::Duration, lock_timeout, absl::Minutes(5),
@@ -147,6 +156,10 @@ ABSL_FLAG(int, tx_days, 0,
           "seed: days of transaction history (default: by --size)");
 ABSL_FLAG(uint64_t, seed, 42, "seed: random seed (same seed, same rows)");
 ABSL_FLAG(bool, clean, true, "seed: empty the tables first");
+ABSL_FLAG(std::string, confirm_database, "",
+          "seed: the name of the database DATABASE_URL points at, to seed a "
+          "database that is not a throwaway one (scripts/pg.sh's, the "
+          "tests')");
 
 namespace defifundr {
 namespace {
@@ -160,7 +173,8 @@ constexpr char kUsage[] =
     "                           version | create NAME [sql] | fix | validate\n"
     "  seed                     load deterministic sample data (--size,\n"
     "                           --users, --tables, --preserve, --clean,\n"
-    "                           --tx_days, --seed)\n"
+    "                           --tx_days, --seed; a database that is not\n"
+    "                           a throwaway one needs --confirm_database=NAME)\n"
     "  vet                      check every query against the live schema\n";
 
 absl::StatusOr<std::unique_ptr<db::pg::Connection>> Connect() {
@@ -172,6 +186,30 @@ int Fail(const absl::Status& status) {
   log::Error("failed", {{"error", std::string(status.message())},
                         {"code", absl::StatusCodeToString(status.code())}});
   return 1;
+}
+
+// Where `migrate` reads its migrations: --migrations_dir; else "" for the
+// ones built in (DEFIFUNDR_EMBED_MIGRATIONS=ON, as the image is built) or,
+// in a development build, this source tree's db/migrations, read at run
+// time so that editing or adding one relinks nothing.
+std::string MigrationsDir() {
+  const std::string dir = absl::GetFlag(FLAGS_migrations_dir);
+  if (!dir.empty()) return dir;
+#ifdef DEFIFUNDR_EMBEDDED_MIGRATIONS
+  return "";
+#else
+  return DEFIFUNDR_MIGRATIONS_SOURCE_DIR;
+#endif
+}
+
+// The migrations built in; none in a development build.
+std::vector<db::EmbeddedFile> BuiltinMigrations() {
+#ifdef DEFIFUNDR_EMBEDDED_MIGRATIONS
+  auto builtin = db::migrate::BuiltinMigrationFiles();
+  return {builtin.begin(), builtin.end()};
+#else
+  return {};
+#endif
 }
 
 // Where `create` and `fix` write, and `validate` reads when asked to:
@@ -211,15 +249,13 @@ int MigrateFiles(const std::string& command, const std::vector<char*>& args) {
   // validate: the directory given, else the migrations built in.
   std::vector<db::migrate::MigrationSource> sources;
   std::vector<db::EmbeddedFile> files;
-  if (!absl::GetFlag(FLAGS_migrations_dir).empty()) {
-    auto read =
-        db::migrate::ReadMigrationDir(absl::GetFlag(FLAGS_migrations_dir));
+  if (const std::string dir = MigrationsDir(); !dir.empty()) {
+    auto read = db::migrate::ReadMigrationDir(dir);
     if (!read.ok()) return Fail(read.status());
     sources = *std::move(read);
     files = db::migrate::AsEmbeddedFiles(sources);
   } else {
-    auto builtin = db::migrate::BuiltinMigrationFiles();
-    files.assign(builtin.begin(), builtin.end());
+    files = BuiltinMigrations();
   }
   const std::vector<absl::Status> errors =
       db::migrate::ValidateMigrations(files);
@@ -269,11 +305,10 @@ int Migrate(const std::vector<char*>& args) {
     }
     version = *v;
   }
-  auto migrations =
-      absl::GetFlag(FLAGS_migrations_dir).empty()
-          ? db::migrate::ParseMigrations(db::migrate::BuiltinMigrationFiles())
-          : db::migrate::LoadMigrationsFromDir(
-                absl::GetFlag(FLAGS_migrations_dir));
+  const std::string dir = MigrationsDir();
+  auto migrations = dir.empty()
+                        ? db::migrate::ParseMigrations(BuiltinMigrations())
+                        : db::migrate::LoadMigrationsFromDir(dir);
   if (!migrations.ok()) return Fail(migrations.status());
   auto conn = Connect();
   if (!conn.ok()) return Fail(conn.status());
@@ -330,6 +365,12 @@ int Seed() {
                                     absl::SkipWhitespace());
   auto conn = Connect();
   if (!conn.ok()) return Fail(conn.status());
+  if (absl::Status may = db::seed::CheckMaySeed(
+          **conn, absl::GetFlag(FLAGS_confirm_database));
+      !may.ok()) {
+    std::cerr << "seed: " << may.message() << "\n";
+    return 2;
+  }
   auto counts = db::seed::Seed(**conn, options, &std::cout);
   return counts.ok() ? 0 : Fail(counts.status());
 }
@@ -351,6 +392,8 @@ server::ServerConfig Config() {
   config.statement_cache = *cache;
   config.handler.max_rpc_timeout =
       absl::Seconds(std::max(1, absl::GetFlag(FLAGS_max_rpc_timeout_seconds)));
+  config.startup_timeout =
+      absl::Seconds(std::max(0, absl::GetFlag(FLAGS_startup_timeout_seconds)));
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
@@ -396,6 +439,74 @@ int Serve() {
   return 0;
 }
 
+// --help: the commands, then this program's flags grouped by the command
+// they belong to, with their defaults (secrets left out), and nothing of the
+// libraries' own flags.
+void PrintHelp() {
+  std::map<std::string, std::vector<const absl::CommandLineFlag*>> groups;
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    if (!absl::EndsWith(flag->Filename(), "server/main.cc")) continue;
+    const std::string help = flag->Help();
+    std::string group = "serve";
+    if (name == "database_url" || name == "log_level" || name == "log_format") {
+      group = "all commands";
+    } else if (absl::StartsWith(help, "migrate") || name == "migrations_dir") {
+      group = "migrate";
+    } else if (absl::StartsWith(help, "seed:")) {
+      group = "seed";
+    }
+    groups[group].push_back(flag);
+  }
+  std::cout << kUsage
+            << "\nFlags (--name=value; Goose's -name-with-dashes works "
+               "too):\n";
+  for (const char* group : {"all commands", "serve", "migrate", "seed"}) {
+    auto& flags = groups[group];
+    std::sort(flags.begin(), flags.end(), [](auto* a, auto* b) {
+      return a->Name() < b->Name();
+    });
+    std::cout << "\n" << group << ":\n";
+    for (const absl::CommandLineFlag* f : flags) {
+      std::cout << "  --" << f->Name();
+      const bool secret =
+          f->Name() == "database_url" || f->Name() == "page_token_key";
+      if (!secret && !f->DefaultValue().empty()) {
+        std::cout << " (default " << f->DefaultValue() << ")";
+      }
+      std::cout << "\n      " << f->Help() << "\n";
+    }
+  }
+}
+
+// Goose's own spellings of the migrate flags, next to ours: `-dir` for
+// --migrations_dir, `-s` for --sequential, and dashes for underscores in
+// any flag name (`-allow-missing`, `--tx-days`). Rewrites `argv` in place
+// (into `storage`).
+void AcceptGooseSpellings(int argc, char** argv,
+                          std::vector<std::string>& storage) {
+  static const std::pair<absl::string_view, absl::string_view> kAliases[] = {
+      {"dir", "migrations_dir"}, {"s", "sequential"}};
+  storage.reserve(argc);
+  for (int i = 1; i < argc; ++i) {
+    absl::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (!absl::ConsumePrefix(&arg, "-")) continue;
+    absl::ConsumePrefix(&arg, "-");
+    const size_t eq = arg.find('=');
+    const absl::string_view name = arg.substr(0, eq);
+    const absl::string_view rest =
+        eq == absl::string_view::npos ? "" : arg.substr(eq);
+    std::string ours(name);
+    for (const auto& [goose, flag] : kAliases) {
+      if (name == goose) ours = std::string(flag);
+    }
+    std::replace(ours.begin(), ours.end(), '-', '_');
+    if (ours == name) continue;
+    storage.push_back(absl::StrCat("--", ours, rest));
+    argv[i] = storage.back().data();
+  }
+}
+
 }  // namespace
 }  // namespace defifundr
 
@@ -411,6 +522,15 @@ int main(int argc, char** argv) {
                         " (commit ", defifundr::server::BuildCommit(), ")\n");
   };
   absl::SetFlagsUsageConfig(usage);
+  for (int i = 1; i < argc; ++i) {
+    const absl::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-help" || arg == "-h" || arg == "help") {
+      defifundr::PrintHelp();
+      return 0;
+    }
+  }
+  std::vector<std::string> rewritten;
+  defifundr::AcceptGooseSpellings(argc, argv, rewritten);
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   defifundr::log::Format format;
   if (!defifundr::log::ParseFormat(absl::GetFlag(FLAGS_log_format), &format)) {

@@ -132,6 +132,15 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
       absl::UnavailableError("not tried");
   while (true) {
     conn = s->pool_->Acquire(absl::Now() + absl::Seconds(5));
+    // Only an unreachable server is waited for: a refusal (wrong password,
+    // unknown role or database) or a malformed URL fails at once.
+    if (!conn.ok() && db::pg::IsConnectionRefusedForGood(conn.status())) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the database refused the connection; check DATABASE_URL (user, "
+          "password, database name): ",
+          conn.status().message(), " [SQLSTATE ",
+          db::pg::SqlStateOf(conn.status()).value_or(""), "]"));
+    }
     if (conn.ok() || conn.status().code() != absl::StatusCode::kUnavailable ||
         absl::Now() >= deadline) {
       break;

@@ -97,7 +97,9 @@ std::vector<EmbeddedFile> AsEmbeddedFiles(
 absl::StatusOr<std::vector<Migration>> LoadMigrationsFromDir(
     const std::string& dir);
 
-/// The migrations compiled from db/migrations/ into this binary.
+/// The migrations compiled from db/migrations/ into this binary (library
+/// defifundr_migrations: the tests, and the executable built with
+/// DEFIFUNDR_EMBED_MIGRATIONS=ON).
 std::span<const EmbeddedFile> BuiltinMigrationFiles();
 
 /// The index name of a `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS]

@@ -286,7 +286,7 @@ absl::Status Migrator::UpImpl(std::optional<int64_t> to, int max_count) {
         return absl::FailedPreconditionError(absl::StrCat(
             "found a pending migration older than the current version ",
             current, ": ", m->file,
-            " (missing, out of order); use --allow-missing to apply it"));
+            " (missing, out of order); use --allow_missing (Goose: -allow-missing) to apply it"));
       }
     }
   }

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -40,6 +42,72 @@ void LogNotice(void* arg, const char* message) {
   log::Debug("postgres notice", {{"message", std::string(text)}});
 }
 
+// Whether `word` is one of libpq's connection option names ("port").
+bool IsConnectionOption(absl::string_view word) {
+  PQconninfoOption* options = PQconndefaults();
+  bool found = false;
+  for (PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr;
+       ++o) {
+    if (word == o->keyword) found = true;
+  }
+  PQconninfoFree(options);
+  return found;
+}
+
+// libpq's message for a malformed connection string quotes the offending
+// part, which may hold a password: quoted runs are left out, but for option
+// names.
+std::string RedactQuoted(absl::string_view message) {
+  std::string out;
+  bool in_quote = false;
+  size_t quote_start = 0;
+  for (size_t i = 0; i < message.size(); ++i) {
+    if (message[i] != '"') {
+      if (!in_quote) out.push_back(message[i]);
+      continue;
+    }
+    if (!in_quote) {
+      in_quote = true;
+      quote_start = i;
+    } else {
+      in_quote = false;
+      // A one-character quote ("=") and option names are libpq's own text.
+      const absl::string_view quoted =
+          message.substr(quote_start + 1, i - quote_start - 1);
+      absl::StrAppend(&out, quoted.size() == 1 || IsConnectionOption(quoted)
+                                ? message.substr(quote_start, i - quote_start + 1)
+                                : absl::string_view("\"...\""));
+    }
+  }
+  return out;
+}
+
+// Splits the SQLSTATE out of a connection error that libpq built with
+// PQERRORS_VERBOSE ("FATAL:  28P01: password authentication failed ...
+// LOCATION: ..."): returns the SQLSTATE ("" if none) and leaves `message`
+// as the default verbosity would have shown it.
+std::string TakeSqlState(std::string& message) {
+  std::string sqlstate;
+  for (const char* severity : {"FATAL:  ", "ERROR:  ", "PANIC:  "}) {
+    const size_t at = message.find(severity);
+    if (at == std::string::npos) continue;
+    const size_t code = at + std::strlen(severity);
+    if (code + 7 <= message.size() && message[code + 5] == ':' &&
+        message[code + 6] == ' ') {
+      sqlstate = message.substr(code, 5);
+      message.erase(code, 7);
+    }
+    break;
+  }
+  const size_t location = message.find("\nLOCATION:");
+  if (location != std::string::npos) {
+    const size_t end = message.find('\n', location + 1);
+    message.erase(location, end == std::string::npos ? std::string::npos
+                                                     : end - location);
+  }
+  return sqlstate;
+}
+
 }  // namespace
 
 absl::Status StatusFromPgResult(const PGresult* res, PGconn* conn) {
@@ -64,13 +132,41 @@ absl::Status StatusFromPgResult(const PGresult* res, PGconn* conn) {
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     absl::string_view conninfo, absl::Time deadline) {
   const std::string info(conninfo);
+  // A malformed connection string is a mistake to report, not an outage to
+  // wait out.
+  {
+    char* error = nullptr;
+    PQconninfoOption* parsed = PQconninfoParse(info.c_str(), &error);
+    if (parsed == nullptr) {
+      const std::string why =
+          error == nullptr
+              ? std::string("out of memory")
+              : RedactQuoted(absl::StripTrailingAsciiWhitespace(error));
+      PQfreemem(error);
+      return absl::InvalidArgumentError(
+          absl::StrCat("the database URL is malformed: ", why));
+    }
+    PQconninfoFree(parsed);
+  }
   const char* keys[] = {"dbname", "fallback_application_name", nullptr};
   const char* values[] = {info.c_str(), "defifundr-data", nullptr};
   PGconn* conn = PQconnectStartParams(keys, values, /*expand_dbname=*/1);
   if (conn == nullptr) return absl::ResourceExhaustedError("out of memory");
   std::unique_ptr<Connection> c(new Connection(conn));
   PQsetNoticeProcessor(conn, &LogNotice, &c->notice_handler_);
+  // Verbose while connecting, so that a refusal carries its SQLSTATE
+  // (ConnectionError); the default once connected.
+  PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
   if (PQstatus(conn) == CONNECTION_BAD) {
+    // libpq checks the options' values (port, sslmode, ...) before it
+    // connects; those messages begin "invalid".
+    const absl::string_view msg =
+        absl::StripLeadingAsciiWhitespace(PQerrorMessage(conn));
+    if (absl::StartsWith(msg, "invalid ")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("the database URL is malformed: ",
+                       RedactQuoted(absl::StripTrailingAsciiWhitespace(msg))));
+    }
     return c->ConnectionError("connect");
   }
   PostgresPollingStatusType st = PGRES_POLLING_WRITING;
@@ -85,6 +181,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     }
     st = PQconnectPoll(conn);
   }
+  PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
   if (PQsetnonblocking(conn, 1) != 0)
     return c->ConnectionError("setnonblocking");
   CallOptions options;
@@ -100,9 +197,12 @@ Connection::~Connection() { PQfinish(conn_); }
 absl::Status Connection::ConnectionError(absl::string_view what) {
   broken_ = true;
   std::string msg(absl::StripTrailingAsciiWhitespace(PQerrorMessage(conn_)));
-  return WithReason(absl::UnavailableError(absl::StrCat(
-                        "database connection failed (", what, "): ", msg)),
-                    "DATABASE_UNAVAILABLE");
+  const std::string sqlstate = TakeSqlState(msg);
+  absl::Status status = WithReason(
+      absl::UnavailableError(absl::StrCat("database connection failed (", what,
+                                          "): ", msg)),
+      "DATABASE_UNAVAILABLE");
+  return sqlstate.empty() ? status : WithSqlState(status, sqlstate);
 }
 
 bool Connection::Wait(bool for_write, absl::Time until) {

@@ -113,6 +113,17 @@ absl::Status WithReason(absl::Status status, absl::string_view reason) {
   return status;
 }
 
+absl::Status WithSqlState(absl::Status status, absl::string_view sqlstate) {
+  status.SetPayload(kSqlStatePayload, absl::Cord(sqlstate));
+  return status;
+}
+
+bool IsConnectionRefusedForGood(const absl::Status& status) {
+  const std::string sqlstate = SqlStateOf(status).value_or("");
+  return absl::StartsWith(sqlstate, "28") || sqlstate == "3D000" ||
+         sqlstate == "42501";
+}
+
 std::optional<std::string> TaggedReasonOf(const absl::Status& status) {
   return Payload(status, kReasonPayload);
 }

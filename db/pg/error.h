@@ -51,6 +51,17 @@ absl::Status WithReason(absl::Status status, absl::string_view reason);
 /// The reason WithReason tagged `status` with, if any.
 std::optional<std::string> TaggedReasonOf(const absl::Status& status);
 
+/// `status` carrying `sqlstate` (see SqlStateOf): for errors that reach us
+/// without a result, such as the server refusing a connection.
+absl::Status WithSqlState(absl::Status status, absl::string_view sqlstate);
+
+/// True when the server refused a connection for a reason that retrying does
+/// not cure: class 28 invalid_authorization_specification (28P01 wrong
+/// password, 28000 unknown role or no pg_hba.conf entry), 3D000
+/// invalid_catalog_name (no such database) and 42501 insufficient_privilege
+/// (no CONNECT privilege).
+bool IsConnectionRefusedForGood(const absl::Status& status);
+
 /// The constraint (or unique index) the report named, if any.
 std::optional<std::string> ConstraintOf(const absl::Status& status);
 /// The column the report named (e.g. a NOT NULL violation's), if any.

@@ -753,9 +753,15 @@ void GenerateOtps(const Context& ctx, const UserRef& u, Rows& rows,
   };
   // Every user verified their e-mail address right after signing up.
   otp("email_verification", u.created + 30 * kMicrosPerSecond, true);
-  // Some verified a password reset or a phone number since.
+  // Some verified a password reset or a phone number since: each purpose
+  // at most once, as DefiFundr's schema before 20251201000001 required (so
+  // that its Down can restore that constraint on seeded data).
+  int last_purpose = 0;
   for (int n = static_cast<int>(rng.Below(3)); n > 0; --n) {
-    otp(kPurposes[1 + rng.Below(3)], TimeBetween(rng, u.created, end), true);
+    int purpose = 1 + static_cast<int>(rng.Below(3));
+    if (purpose == last_purpose) purpose = purpose % 3 + 1;
+    last_purpose = purpose;
+    otp(kPurposes[purpose], TimeBetween(rng, u.created, end), true);
   }
   // And a quarter have one OTP pending (at most one per purpose).
   if (rng.Chance(25)) {
@@ -1174,6 +1180,36 @@ std::span<const absl::string_view> SeedTables() { return kTableNames; }
 absl::Time SeedNow() {
   return absl::FromCivil(absl::CivilSecond(2025, 12, 1, 0, 0, 0),
                          absl::UTCTimeZone());
+}
+
+absl::Status CheckMaySeed(pg::Connection& conn,
+                          absl::string_view confirm_database) {
+  pg::CallOptions options;
+  options.deadline = absl::Now() + absl::Seconds(30);
+  auto r = conn.Exec(
+      "SELECT d.datname, coalesce(pg_catalog.shobj_description(d.oid, "
+      "'pg_database'), '') FROM pg_catalog.pg_database d "
+      "WHERE d.datname = pg_catalog.current_database()",
+      options);
+  if (!r.ok()) return r.status();
+  auto row = r->SingleRow();
+  if (!row.ok()) return row.status();
+  const std::string name(row->Text(0));
+  if (row->Text(1) == kThrowawayDatabaseComment) return absl::OkStatus();
+  if (!confirm_database.empty() && confirm_database == name) {
+    return absl::OkStatus();
+  }
+  if (!confirm_database.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--confirm_database=", confirm_database, " does not name database \"",
+        name, "\", the one DATABASE_URL points at; nothing was changed"));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "database \"", name,
+      "\" is not a throwaway database (made by scripts/pg.sh or the tests), "
+      "and seed empties its tables; nothing was changed. To seed it anyway, "
+      "repeat its name: seed --confirm_database=",
+      name));
 }
 
 absl::StatusOr<SeedCounts> Seed(pg::Connection& conn,

@@ -111,6 +111,20 @@ struct SeedCounts {
 absl::StatusOr<SeedCounts> Seed(pg::Connection& conn,
                                 const SeedOptions& options, std::ostream* out);
 
+/// The comment (COMMENT ON DATABASE) that marks a database as a throwaway
+/// one that `seed` may empty: scripts/pg.sh puts it on the local
+/// development database and the test harness on each test database.
+inline constexpr char kThrowawayDatabaseComment[] =
+    "defifundr-data throwaway database: seed may empty its tables";
+
+/// Whether `seed` may write to the database `conn` is connected to: yes for
+/// a database marked throwaway (kThrowawayDatabaseComment), or when
+/// `confirm_database` repeats the database's name (seed
+/// --confirm_database=NAME). FAILED_PRECONDITION otherwise, naming the
+/// database and how to proceed; nothing has been changed then.
+absl::Status CheckMaySeed(pg::Connection& conn,
+                          absl::string_view confirm_database);
+
 }  // namespace defifundr::db::seed
 
 #endif  // DEFIFUNDR_DB_SEED_SEEDER_H_

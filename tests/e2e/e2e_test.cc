@@ -77,6 +77,99 @@ TEST(CliTest, MigrateUpOnEmptyDatabaseThenStatusListsEveryVersion) {
   EXPECT_EQ(RunCli({"no-such-command"}, (*db)->url(), &out), 2);
 }
 
+// seed empties tables, so it writes only to a throwaway database (marked by
+// scripts/pg.sh and the tests) or one whose name the caller repeats; any
+// other is refused before a row changes.
+TEST(CliTest, SeedRefusesADatabaseThatIsNotThrowawayUnlessConfirmed) {
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  (*db)->Exec(absl::StrCat("COMMENT ON DATABASE ", (*db)->name(), " IS NULL"));
+  (*db)->Exec(
+      "INSERT INTO users (id, email, account_type, personal_account_type, "
+      "first_name, last_name, nationality) VALUES "
+      "('00000000-0000-4000-8000-00000000beef', 'sentinel@example.com', "
+      "'personal', 'employee', 'Sen', 'Tinel', 'Ghana')");
+  std::string out;
+  EXPECT_EQ(RunCli({"seed", "--seed_users=5"}, (*db)->url(), &out), 2);
+  EXPECT_THAT(out, HasSubstr(absl::StrCat("database \"", (*db)->name(),
+                                          "\" is not a throwaway database")));
+  EXPECT_THAT(out, HasSubstr(absl::StrCat("--confirm_database=",
+                                          (*db)->name())));
+  EXPECT_EQ(RunCli({"seed", "--seed_users=5", "--confirm_database=other"},
+                   (*db)->url(), &out),
+            2);
+  EXPECT_THAT(out, HasSubstr("does not name database"));
+  EXPECT_EQ((*db)->Scalar("SELECT string_agg(email, ',') FROM users"),
+            "sentinel@example.com");
+  // Confirmed: seeded (and emptied first, as asked).
+  EXPECT_EQ(RunCli({"seed", "--seed_users=5",
+                    absl::StrCat("--confirm_database=", (*db)->name())},
+                   (*db)->url(), &out),
+            0)
+      << out;
+  EXPECT_EQ((*db)->Scalar("SELECT count(*) FROM users"), "5");
+}
+
+// Goose's spellings of the flags work next to ours (-allow-missing,
+// --tx-days), and the missing-migration error names a flag that exists.
+TEST(CliTest, GooseFlagSpellingsAreAccepted) {
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::string out;
+  EXPECT_EQ(RunCli({"migrate", "up", "-allow-missing"}, (*db)->url(), &out), 0)
+      << out;
+  EXPECT_EQ(RunCli({"migrate", "status", "--allow-missing=true"},
+                   (*db)->url(), &out),
+            0)
+      << out;
+  EXPECT_EQ(
+      RunCli({"seed", "--seed-users=3", "-tx-days", "1"}, (*db)->url(), &out),
+      0)
+      << out;
+  EXPECT_EQ((*db)->Scalar("SELECT count(*) FROM users"), "3");
+  EXPECT_EQ(RunCli({"seed", "--no-such-flag=1"}, (*db)->url(), &out), 1);
+  EXPECT_THAT(out, HasSubstr("no_such_flag"));
+}
+
+// Every Down works on the data our seeder writes: up, seed (medium), reset,
+// up. Then a second verified OTP of one user and purpose (which the service
+// allows since 20251201000001) blocks that migration's Down: it fails
+// before changing anything, naming the user, and says what to do.
+TEST(CliTest, UpSeedResetUpOnTheMediumProfile) {
+  auto db = testing::TestDatabase::Create(/*migrated=*/false);
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::string out;
+  ASSERT_EQ(RunCli({"migrate", "up"}, (*db)->url(), &out), 0) << out;
+  ASSERT_EQ(RunCli({"seed", "--size=medium"}, (*db)->url(), &out), 0) << out;
+  EXPECT_EQ((*db)->Scalar("SELECT count(*) FROM users"), "10000");
+  ASSERT_EQ(RunCli({"migrate", "reset"}, (*db)->url(), &out), 0) << out;
+  EXPECT_EQ((*db)->Scalar("SELECT to_regclass('users') IS NULL"), "t");
+  ASSERT_EQ(RunCli({"migrate", "up"}, (*db)->url(), &out), 0) << out;
+  ASSERT_EQ(RunCli({"seed"}, (*db)->url(), &out), 0) << out;
+
+  const std::string user =
+      (*db)->Scalar("SELECT user_id FROM otp_verifications WHERE purpose = "
+                    "'email_verification' ORDER BY user_id LIMIT 1");
+  (*db)->Exec(absl::StrCat(
+      "INSERT INTO otp_verifications (user_id, otp_code, hashed_otp, purpose, "
+      "contact_method, is_verified, expires_at) VALUES ('",
+      user,
+      "', '123456', 'h', 'email_verification', 'email', true, now())"));
+  EXPECT_EQ(
+      RunCli({"migrate", "down-to", "20251201000000"}, (*db)->url(), &out), 1);
+  EXPECT_THAT(out, HasSubstr("cannot restore constraint unique_unverified_otp"));
+  EXPECT_THAT(out, HasSubstr(user));
+  EXPECT_THAT(out, HasSubstr("delete all but the newest"));
+  // That Down changed nothing: its migration is still applied, and the
+  // newer ones were rolled back as asked.
+  EXPECT_EQ((*db)->Scalar("SELECT max(version_id) FROM goose_db_version "
+                          "WHERE is_applied"),
+            "20251201000001");
+  EXPECT_EQ((*db)->Scalar("SELECT to_regclass('otp_verifications_pending_key') "
+                          "IS NOT NULL"),
+            "t");
+}
+
 TEST(CliTest, VetFailsNamingTheQueryOnADriftedSchema) {
   auto db = testing::TestDatabase::Create();
   ASSERT_TRUE(db.ok()) << db.status();
@@ -84,6 +177,58 @@ TEST(CliTest, VetFailsNamingTheQueryOnADriftedSchema) {
   std::string out;
   EXPECT_EQ(RunCli({"vet"}, (*db)->url(), &out), 1);
   EXPECT_THAT(out, HasSubstr("query CreateTransaction"));
+}
+
+// Start-up waits only for a database that cannot be reached yet: one that
+// refuses the connection (wrong password 28P01, unknown database 3D000) or a
+// malformed URL fails at once, naming the reason and never the password.
+// (Reaching the database and being refused takes milliseconds; waiting, as
+// for an unreachable one, would take STARTUP_TIMEOUT, 30 s.)
+TEST(StartupTest, ARefusedConnectionOrABadUrlFailsAtOnce) {
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  const std::string url = (*db)->url();
+  const size_t at = url.find("postgres@");
+  ASSERT_NE(at, std::string::npos) << url;
+  auto with_user = [&](const std::string& user) {
+    return url.substr(0, at) + user + "@" + url.substr(at + 9);
+  };
+  struct Case {
+    std::string name, url, says;
+  };
+  const std::string no_db_url = [&] {
+    std::string u = url;
+    const size_t slash = u.find('/', at);
+    const size_t query = u.find('?', slash);
+    return u.replace(slash + 1, query - slash - 1, "no_such_database");
+  }();
+  const std::vector<Case> cases = {
+      {"wrong password",
+       with_user("defifundr_password_check:not-the-password"), "28P01"},
+      {"unknown database", no_db_url, "3D000"},
+      {"malformed URL", "postgresql://someone:s3cret-pw@127.0.0.1:notaport/x",
+       "malformed"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string log = absl::StrCat(::testing::TempDir(), "/startup-",
+                                         getpid(), "-", c.says, ".log");
+    unlink(log.c_str());
+    const absl::Time start = absl::Now();
+    const pid_t pid = testing::SpawnProcess(
+        DEFIFUNDR_DATA_BINARY, {"serve"},
+        {{"DATABASE_URL", c.url},
+         {"GRPC_LISTEN", "127.0.0.1:0"},
+         {"METRICS_LISTEN", ""}},
+        log);
+    EXPECT_EQ(WaitExit(pid, absl::Seconds(20)), 1);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+    const std::string out = ReadAll(log);
+    EXPECT_THAT(out, HasSubstr(c.says));
+    EXPECT_THAT(out, ::testing::Not(HasSubstr("retrying")));
+    EXPECT_THAT(out, ::testing::Not(HasSubstr("not-the-password")));
+    EXPECT_THAT(out, ::testing::Not(HasSubstr("s3cret-pw")));
+  }
 }
 
 class ServeTest : public ::testing::Test {

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "db/migrate/migration.h"
 #include "db/migrate/migrator.h"
+#include "db/seed/seeder.h"
 #include "gtest/gtest.h"
 
 namespace defifundr::testing {
@@ -143,6 +144,12 @@ absl::StatusOr<std::unique_ptr<TestDatabase>> TestDatabase::Create(
         !s.ok())
       return s;
   }
+  // Seeding may empty it (see db::seed::CheckMaySeed).
+  if (auto s = Check((*admin)->Exec(
+          absl::StrCat("COMMENT ON DATABASE ", name, " IS '",
+                       db::seed::kThrowawayDatabaseComment, "'")));
+      !s.ok())
+    return s;
   return std::unique_ptr<TestDatabase>(
       new TestDatabase(name, WithDatabase(admin_url, name)));
 }
