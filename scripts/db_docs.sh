@@ -17,6 +17,7 @@ DBML_CLI="${DBML_CLI:-@dbml/cli@6.6.0}"
 mkdir -p docs/db_diagram
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+echo "db_docs: dumping the schema (pg_dump --schema-only)"
 pg_dump --schema-only --no-owner --no-privileges \
   --exclude-table=goose_db_version "$DATABASE_URL" \
   | sed -e '/^\\restrict /d' -e '/^\\unrestrict /d' -e '/^-- Dumped /d' \
@@ -29,10 +30,16 @@ command -v npx >/dev/null || {
   echo "db_docs: npx (Node.js) is needed for $DBML_CLI" >&2
   exit 1
 }
+# sql2dbml reads `timestamp with time zone` as DBML's `timestamp`: it is
+# given PostgreSQL's short names (timestamptz, timetz), which it keeps.
+sed -e 's/timestamp\(([0-9])\)\{0,1\} with time zone/timestamptz\1/g' \
+    -e 's/time\(([0-9])\)\{0,1\} with time zone/timetz\1/g' \
+  "$work/schema.sql" >"$work/schema_short_types.sql"
+echo "db_docs: converting to DBML with $DBML_CLI (npx; its first run downloads it, about a minute)"
 # sql2dbml writes dbml-error.log into its working directory: keep it out of
 # the repository, and show it when the conversion fails.
 if ! (cd "$work" && npx --yes -p "$DBML_CLI" sql2dbml --postgres \
-  "$ROOT/docs/schema.sql" -o "$work/db.dbml"); then
+  "$work/schema_short_types.sql" -o "$work/db.dbml"); then
   cat "$work/dbml-error.log" >&2 2>/dev/null || true
   exit 1
 fi

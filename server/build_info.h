@@ -1,4 +1,4 @@
-// What was built: the version and the git commit of the build, for
+// What was built: the version, git commit and build type, for
 // defifundr_build_info and `--version`.
 #ifndef DEFIFUNDR_SERVER_BUILD_INFO_H_
 #define DEFIFUNDR_SERVER_BUILD_INFO_H_
@@ -10,6 +10,9 @@ const char* BuildVersion();
 /// The first 12 hex digits of the git commit the build was made from, read
 /// at every build; "unknown" outside a git checkout.
 const char* BuildCommit();
+/// CMake's build type ("Release", "RelWithDebInfo", "Debug"; "none" when
+/// unset).
+const char* BuildType();
 
 }  // namespace defifundr::server
 

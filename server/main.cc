@@ -519,7 +519,8 @@ int main(int argc, char** argv) {
   absl::FlagsUsageConfig usage;
   usage.version_string = [] {
     return absl::StrCat("defifundr-data ", defifundr::server::BuildVersion(),
-                        " (commit ", defifundr::server::BuildCommit(), ")\n");
+                        " (commit ", defifundr::server::BuildCommit(),
+                        ", build ", defifundr::server::BuildType(), ")\n");
   };
   absl::SetFlagsUsageConfig(usage);
   for (int i = 1; i < argc; ++i) {

@@ -491,7 +491,8 @@ TEST(CliFlagsTest, VersionNamesTheVersionAndTheCommit) {
   EXPECT_EQ(RunCli({"--version"}, "", &out), 0);
   EXPECT_THAT(out, ::testing::ContainsRegex(
                        "defifundr-data [0-9]+\\.[0-9]+\\.[0-9]+ \\(commit "
-                       "([0-9a-f]{12}|unknown)\\)"));
+                       "([0-9a-f]{12}|unknown), build "
+                       "(Release|RelWithDebInfo|Debug|MinSizeRel|none)\\)"));
 }
 
 }  // namespace
