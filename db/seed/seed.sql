@@ -14,6 +14,23 @@ WHERE c.contype = 'f'
        OR c.confrelid = ANY(@tables::regclass[]))
 ORDER BY 1, 2;
 
+-- name: ListReferencingTables :many
+-- Tables outside @tables whose foreign keys point at one of @tables,
+-- directly or through each other (a table a newer migration added): emptying
+-- @tables must empty them too.
+WITH RECURSIVE referencing(oid) AS (
+    SELECT c.conrelid FROM pg_constraint c
+    WHERE c.contype = 'f' AND c.confrelid = ANY(@tables::regclass[])
+  UNION
+    SELECT c.conrelid FROM pg_constraint c
+    JOIN referencing r ON c.confrelid = r.oid
+    WHERE c.contype = 'f'
+)
+SELECT r.oid::regclass::text AS table_name
+FROM referencing r
+WHERE r.oid <> ALL(@tables::regclass[])
+ORDER BY 1;
+
 -- name: ListIndexes :many
 -- Indexes of @tables, with the constraint (primary key, unique, exclusion)
 -- that owns each, if any, its comment and its CLUSTER / REPLICA IDENTITY

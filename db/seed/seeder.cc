@@ -1276,10 +1276,28 @@ absl::StatusOr<SeedCounts> Seed(pg::Connection& conn,
       print(absl::StrCat("seed: emptying ", Names(extra),
                          " too (their rows reference users)"));
     }
-    if (absl::Status s = Run(conn, absl::StrCat("TRUNCATE ", Names(clean)));
-        !s.ok()) {
-      return s;
+    // Tables beyond ours that reference the emptied ones (a newer
+    // migration's) are emptied with them, and named.
+    std::vector<std::string> clean_names;
+    for (int t : clean) clean_names.push_back(std::string(kTableNames[t]));
+    auto others = SeedQueries().Run(
+        conn, "ListReferencingTables",
+        {{"tables", absl::StrCat("{", absl::StrJoin(clean_names, ","), "}")}});
+    if (!others.ok()) return others.status();
+    std::vector<std::string> other_names;
+    for (int i = 0; i < others->rows(); ++i) {
+      other_names.push_back(std::string(others->row(i).Text(0)));
     }
+    if (!other_names.empty()) {
+      print(absl::StrCat("seed: emptying ", absl::StrJoin(other_names, ", "),
+                         " too (not the seeder's tables; their rows "
+                         "reference the tables it empties)"));
+    }
+    std::string truncate = absl::StrCat("TRUNCATE ", Names(clean));
+    for (const std::string& name : other_names) {
+      absl::StrAppend(&truncate, ", ", name);
+    }
+    if (absl::Status s = Run(conn, truncate); !s.ok()) return s;
   }
   std::vector<UserRef> users;
   if (!load_users) {

@@ -139,6 +139,30 @@ TEST_F(SeedTest, TablesUsersAloneEmptiesWhatReferencesIt) {
                         "otp_verifications, transactions too"));
 }
 
+// A table a newer migration added, with a foreign key to users (and one
+// referencing it in turn), does not stop the seeder: it is emptied with the
+// tables it references, and named.
+TEST_F(SeedTest, ATableBeyondOursThatReferencesUsersIsEmptiedAndNamed) {
+  ASSERT_TRUE(Seed(Small()).ok());
+  db_->Exec(
+      "CREATE TABLE referrals (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), "
+      "user_id uuid NOT NULL REFERENCES users(id), code text)");
+  db_->Exec(
+      "CREATE TABLE referral_rewards (referral_id uuid NOT NULL REFERENCES "
+      "referrals(id), amount int)");
+  db_->Exec("INSERT INTO referrals (user_id, code) SELECT id, 'r' FROM users");
+  db_->Exec("INSERT INTO referral_rewards SELECT id, 5 FROM referrals");
+  out_.str("");
+  auto counts = Seed(Small());
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(Count(*db_, "users"), "120");
+  EXPECT_EQ(Count(*db_, "referrals"), "0");
+  EXPECT_EQ(Count(*db_, "referral_rewards"), "0");
+  EXPECT_THAT(out_.str(),
+              HasSubstr("seed: emptying referral_rewards, referrals too (not "
+                        "the seeder's tables"));
+}
+
 TEST_F(SeedTest, PreserveKeepsRowsAndAttachesToExistingUsers) {
   db_->Exec(
       "INSERT INTO users (id, email, account_type, personal_account_type, "
