@@ -475,6 +475,42 @@ TEST_F(ServeTest, SigtermDuringSixteenClientLoadCancelsNoCall) {
   EXPECT_THAT(ReadAll(log_), HasSubstr("draining done"));
 }
 
+// A second `serve` on the port the first one holds exits at once, naming
+// the port, instead of sharing it (SO_REUSEPORT) and splitting the calls.
+TEST_F(ServeTest, ASecondServerOnTheSamePortExitsNamingIt) {
+  const std::string log = log_ + ".second";
+  unlink(log.c_str());
+  const std::string listen = absl::StrCat("127.0.0.1:", port_);
+  const absl::Time start = absl::Now();
+  const pid_t second = testing::SpawnProcess(
+      DEFIFUNDR_DATA_BINARY, {"serve"},
+      {{"DATABASE_URL", db_->url()},
+       {"GRPC_LISTEN", listen},
+       {"METRICS_LISTEN", ""}},
+      log);
+  EXPECT_EQ(WaitExit(second, absl::Seconds(20)), 1);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_THAT(ReadAll(log), HasSubstr(absl::StrCat("cannot listen on ", listen)));
+  EXPECT_EQ(Health(), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+// --help lists the commands, then this program's flags by command, without
+// the libraries' flags or secrets.
+TEST(CliFlagsTest, HelpListsCommandsAndFlagsByCommand) {
+  std::string out;
+  EXPECT_EQ(RunCli({"--help"}, "postgresql://u:topsecret@h/db", &out), 0);
+  for (const char* part :
+       {"  serve ", "  migrate <command>", "  seed ", "  vet ",
+        "\nall commands:\n", "\nserve:\n", "\nmigrate:\n", "\nseed:\n",
+        "--grpc_listen (default 0.0.0.0:50051)", "--allow_missing",
+        "--confirm_database", "--startup_timeout_seconds"}) {
+    EXPECT_THAT(out, HasSubstr(part));
+  }
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("No flags matched")));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("topsecret")));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("--flagfile")));
+}
+
 // Bad values of the serve flags added for logs and poolers are refused at
 // once (exit 2), naming the flag.
 TEST(CliFlagsTest, BadLogLevelOrStatementCacheExitsTwo) {
