@@ -74,7 +74,7 @@ case "$cmd" in
     if ! running; then
       mkdir -p "$DIR/sock" && chown postgres: "$DIR/sock" 2>/dev/null || true
       as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-        -o "-p $PORT -k $DIR/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c log_line_prefix='%m [%p] %a '" \
+        -o "-p $PORT -k $DIR/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c log_line_prefix='%m [%p] %a ' -c log_parameter_max_length=0 -c log_parameter_max_length_on_error=0 -c log_error_verbosity=terse" \
         start >/dev/null || { tail -20 "$DIR/server.log" >&2; exit 1; }
     fi
     psql "$(url postgres)" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'defifundr'" | grep -q 1 \

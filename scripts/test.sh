@@ -8,6 +8,8 @@ scripts/deps.sh
 scripts/build.sh
 scripts/pg.sh start
 export DEFIFUNDR_TEST_DATABASE_URL="$(scripts/pg.sh url postgres)"
+# Its own log, which a test reads for secrets that must not be there.
+export DEFIFUNDR_TEST_PG_LOG="$(cat .dev/pg.location)/server.log"
 # PgBouncer in transaction mode in front of it, for the Pooler.* tests.
 scripts/pgbouncer.sh start
 export DEFIFUNDR_TEST_POOLER_URL="$(scripts/pgbouncer.sh url postgres)"

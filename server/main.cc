@@ -97,7 +97,8 @@ ABSL_FLAG(std::string, log_level, Env("LOG_LEVEL", "info"),
 ABSL_FLAG(std::string, log_format, Env("LOG_FORMAT", "text"),
           "log line format: text or json [env LOG_FORMAT]");
 ABSL_FLAG(std::string, page_token_key, Env("PAGE_TOKEN_KEY", ""),
-          "secret key that signs page tokens; give all replicas the same "
+          "secret key that signs page tokens; give all replicas the same; "
+          "unset: a random key per start (tokens do not survive a restart) "
           "[env PAGE_TOKEN_KEY]");
 ABSL_FLAG(std::string, metrics_listen,
           EnvOrUnset("METRICS_LISTEN", "0.0.0.0:9464"),
@@ -426,6 +427,13 @@ int Serve() {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (absl::GetFlag(FLAGS_page_token_key).empty()) {
+    log::Warning(
+        "PAGE_TOKEN_KEY is not set: page tokens are signed with a key drawn "
+        "at random at start-up, so they do not survive a restart and are not "
+        "accepted by other replicas; set the same PAGE_TOKEN_KEY on all "
+        "replicas");
+  }
   auto server = server::DataServer::Start(Config());
   if (!server.ok()) return Fail(server.status());
   std::thread waiter([&] {

@@ -3,8 +3,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 
@@ -21,8 +23,17 @@ namespace {
 constexpr size_t kMacSize = 16;
 
 absl::Mutex g_key_mu;
+// Until SetPageTokenKey: 32 random bytes drawn at start-up, so that no
+// token can be forged from anything in the source.
 std::string& Key() ABSL_EXCLUSIVE_LOCKS_REQUIRED(g_key_mu) {
-  static std::string* key = new std::string("defifundr-data page token v1");
+  static std::string* key = [] {
+    auto* random = new std::string(32, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(random->data()),
+                   static_cast<int>(random->size())) != 1) {
+      std::abort();  // No randomness: nothing would be safe to sign.
+    }
+    return random;
+  }();
   return *key;
 }
 

@@ -27,7 +27,8 @@ struct Cursor {
 
 /// Sets the MAC key for every later token (e.g. from PAGE_TOKEN_KEY, shared
 /// by all replicas so a token from one is valid on another). Thread-safe;
-/// call at start-up.
+/// call at start-up. Until it is called, the key is 32 random bytes drawn
+/// at start-up (RAND_bytes): tokens then do not survive a restart.
 void SetPageTokenKey(absl::string_view key);
 
 /// Fingerprint of a List request's filter: the request with page_size,

@@ -26,6 +26,19 @@ size_t CodePoints(absl::string_view s) {
   return n;
 }
 
+}  // namespace
+
+size_t MaxUnboundedTextBytes(absl::string_view column) {
+  // Not indexed, and as long as an identity provider makes them.
+  if (column == "oauth_access_token" || column == "oauth_id_token") {
+    return 16 * 1024;
+  }
+  if (column == "user_agent") return 1024;
+  return kMaxIndexableTextBytes;
+}
+
+namespace {
+
 absl::Status Invalid(absl::string_view prefix, const FieldDescriptor* f,
                      absl::string_view what) {
   return absl::InvalidArgumentError(
@@ -61,6 +74,14 @@ absl::Status ValidateColumns(const Message& message, absl::string_view prefix,
           return Invalid(
               prefix, f,
               absl::StrCat("longer than ", meta.max_length, " characters"));
+        }
+        if (meta.max_length == 0 &&
+            (meta.udt_name == "varchar" || meta.udt_name == "text") &&
+            v.size() > MaxUnboundedTextBytes(f->name())) {
+          return Invalid(prefix, f,
+                         absl::StrCat("longer than ",
+                                      MaxUnboundedTextBytes(f->name()),
+                                      " bytes (", v.size(), " given)"));
         }
         break;
       }

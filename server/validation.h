@@ -21,11 +21,20 @@ namespace defifundr::server {
 ///    string, a non-zero enum, a set timestamp, a present optional;
 ///  - varchar(n): at most n characters (Unicode code points, as PostgreSQL
 ///    counts them);
+///  - varchar and text without a length: at most MaxUnboundedTextBytes;
 ///  - enums: a value the enum defines (proto3 enums accept any number);
 ///  - timestamps: within 0001-01-01..9999-12-31, nanos in [0, 1e9).
 absl::Status ValidateColumns(const google::protobuf::Message& message,
                              absl::string_view prefix, const TableMeta& table,
                              const google::protobuf::FieldMask* mask);
+
+/// The most bytes a varchar/text column without a declared length takes:
+/// kMaxIndexableTextBytes, so that the value always fits a btree index row
+/// (PostgreSQL refuses index rows over 2704 bytes, SQLSTATE 54000); 1 KiB for
+/// user_agent; 16 KiB for oauth_access_token and oauth_id_token (not
+/// indexed; identity providers' tokens).
+inline constexpr size_t kMaxIndexableTextBytes = 2048;
+size_t MaxUnboundedTextBytes(absl::string_view column);
 
 /// Checks an update_mask (AIP-134) against the resource type: non-empty,
 /// every path a field of `resource`, none of them in `immutable`.

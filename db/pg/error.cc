@@ -34,7 +34,9 @@ absl::StatusCode CodeFor(absl::string_view s) {
   const absl::string_view cls = s.substr(0, 2);
   if (s == "23505" || s == "23P01") return absl::StatusCode::kAlreadyExists;
   if (s == "23503") return absl::StatusCode::kFailedPrecondition;
-  if (s == "23502" || s == "23514" || cls == "22")
+  // 54000 program_limit_exceeded: a value too large to index (the request
+  // validation catches it first where it knows the column).
+  if (s == "23502" || s == "23514" || cls == "22" || s == "54000")
     return absl::StatusCode::kInvalidArgument;
   if (s == "40001" || s == "40P01" || s == "55P03")
     return absl::StatusCode::kAborted;

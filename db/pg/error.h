@@ -27,14 +27,18 @@ struct ErrorReport {
 };
 
 /// Maps an error report to a status:
-///   "" (no SQLSTATE: connection lost), class 08, 53, 57P01-57P03, and
-///   the statement-state errors of IsStatementStateError -> UNAVAILABLE
-///   23505 unique_violation, 23P01 exclusion_violation      ->
-///   ALREADY_EXISTS 23503 foreign_key_violation                            ->
-///   FAILED_PRECONDITION class 22 data exception, 23502, 23514 check_violation
-///   -> INVALID_ARGUMENT 40001 serialization_failure, 40P01 deadlock, 55P03 ->
-///   ABORTED 57014 query_canceled                                   ->
-///   DEADLINE_EXCEEDED anything else (42 syntax, XX internal, ...) -> INTERNAL
+///   UNAVAILABLE          "" (no SQLSTATE: connection lost), class 08, class
+///                        53, 57P01-57P03, and the statement-state errors of
+///                        IsStatementStateError
+///   ALREADY_EXISTS       23505 unique_violation, 23P01 exclusion_violation
+///   FAILED_PRECONDITION  23503 foreign_key_violation
+///   INVALID_ARGUMENT     class 22 data exception, 23502 not_null_violation,
+///                        23514 check_violation, 54000
+///                        program_limit_exceeded (a value too large to index)
+///   ABORTED              40001 serialization_failure, 40P01 deadlock,
+///                        55P03 lock_not_available
+///   DEADLINE_EXCEEDED    57014 query_canceled
+///   INTERNAL             anything else (42 syntax, XX internal, ...)
 /// The message names the constraint and, for 23505/23503, its columns, e.g.
 /// `duplicate key (lower(email::text)) violates users_email_lower_key`.
 /// The SQLSTATE rides along as a payload (see SqlStateOf).

@@ -1,11 +1,15 @@
 // Deadlines reach PostgreSQL; secrets never reach the log.
 #include <grpcpp/create_channel.h>
 
+#include <libpq-fe.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "db/log.h"
 #include "tests/integration/domain_fixture.h"
 
@@ -267,6 +271,61 @@ TEST_F(SecretsTest, NoSecretValueReachesTheLog) {
     EXPECT_EQ(log.find(secret), std::string::npos)
         << secret << " is in the log:\n"
         << log;
+  }
+}
+
+// PostgreSQL's own log (scripts/pg.sh's settings, as deploy/'s cluster):
+// no bound parameter values with slow statements or errors, and no DETAIL
+// lines quoting a row's values. The statements that would have logged the
+// secrets did reach the log, so the check can fail.
+TEST(PostgresLogTest, NoSecretValueReachesPostgresLog) {
+  const char* log_path = std::getenv("DEFIFUNDR_TEST_PG_LOG");
+  ASSERT_NE(log_path, nullptr)
+      << "make test sets DEFIFUNDR_TEST_PG_LOG to the local server's log";
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::ifstream before(log_path, std::ios::ate);
+  const std::streamoff offset = before.tellg();
+  PGconn* conn = PQconnectdb((*db)->url().c_str());
+  ASSERT_EQ(PQstatus(conn), CONNECTION_OK) << PQerrorMessage(conn);
+  auto exec = [&](const char* sql, const std::string& param) {
+    const char* values[] = {param.c_str()};
+    PQclear(PQexecParams(conn, sql, 1, nullptr, values, nullptr, nullptr, 0));
+  };
+  PQclear(PQexec(conn, "SET log_min_duration_statement = 0"));
+  exec("SELECT $1::text AS slow_marker", "slowparam-SECRET-13");
+  PQclear(PQexec(conn, "RESET log_min_duration_statement"));
+  const std::string insert =
+      "INSERT INTO users (email, account_type, personal_account_type, "
+      "first_name, last_name, nationality) VALUES ($1, 'personal', "
+      "'employee', 'P', 'L', 'Ghana')";
+  exec(insert.c_str(), "dup-SECRET-12@example.com");
+  exec(insert.c_str(), "dup-SECRET-12@example.com");  // 23505, logged.
+  exec("INSERT INTO otp_verifications (user_id, otp_code, hashed_otp, "
+       "purpose, attempts_made, max_attempts, expires_at) SELECT id, $1, "
+       "'h', 'password_reset', 9, 1, now() FROM users LIMIT 1",
+       "otpSEC-14");  // 23514 with a failing row, logged.
+  PQfinish(conn);
+
+  std::string text;
+  for (int i = 0; i < 50; ++i) {  // The server writes its log as it goes.
+    std::ifstream in(log_path);
+    in.seekg(offset);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+    if (absl::StrContains(text, "slow_marker") &&
+        absl::StrContains(text, "max_attempts_check")) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_THAT(text, ::testing::HasSubstr("slow_marker"));  // The slow statement.
+  EXPECT_THAT(text, ::testing::HasSubstr("duplicate key value"));
+  EXPECT_THAT(text, ::testing::HasSubstr("max_attempts_check"));
+  for (const char* secret :
+       {"slowparam-SECRET-13", "dup-SECRET-12", "otpSEC-14"}) {
+    EXPECT_THAT(text, ::testing::Not(::testing::HasSubstr(secret))) << secret;
   }
 }
 

@@ -63,6 +63,53 @@ TEST_F(DeviceDomainTest, UpsertInsertsThenUpdatesByToken) {
       grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// A device token too long for the token's index (PostgreSQL refuses btree
+// rows over 2704 bytes, SQLSTATE 54000) is refused before the database,
+// naming the field, by every method that writes one; nothing is written.
+TEST_F(DeviceDomainTest, ATokenTooLongToIndexIsInvalidArgumentEverywhere) {
+  const User u = MakeUser("long@example.com");
+  const std::string token(3000, 't');
+  {
+    CreateUserDeviceRequest req;
+    *req.mutable_user_device() = Device(u.id(), token, "Pixel");
+    UserDevice out;
+    auto ctx = Ctx();
+    const grpc::Status s =
+        api().devices().CreateUserDevice(ctx.get(), req, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(s.error_message(),
+                HasSubstr("user_device.device_token: longer than 2048 bytes "
+                          "(3000 given)"));
+  }
+  {
+    UpsertDeviceTokenRequest req;
+    *req.mutable_user_device() = Device(u.id(), token, "Pixel");
+    UserDevice out;
+    auto ctx = Ctx();
+    EXPECT_EQ(
+        api().devices().UpsertDeviceToken(ctx.get(), req, &out).error_code(),
+        grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  UpsertDeviceTokenRequest ok;
+  *ok.mutable_user_device() = Device(u.id(), "short", "Pixel");
+  UserDevice created;
+  auto ctx = Ctx();
+  ASSERT_TRUE(
+      api().devices().UpsertDeviceToken(ctx.get(), ok, &created).ok());
+  UpdateUserDeviceRequest update;
+  *update.mutable_user_device() = created;
+  update.mutable_user_device()->set_device_token(token);
+  update.mutable_update_mask()->add_paths("device_token");
+  UserDevice out;
+  ctx = Ctx();
+  EXPECT_EQ(
+      api().devices().UpdateUserDevice(ctx.get(), update, &out).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(db().Scalar("SELECT string_agg(device_token, ',') FROM "
+                        "user_device_tokens"),
+            "short");
+}
+
 TEST_F(DeviceDomainTest, TokenLookupSearchTouchPushRevokeCountAndExpiry) {
   const User u = MakeUser("d@example.com");
   UserDevice pixel;

@@ -67,6 +67,42 @@ TEST_F(SessionDomainTest, LookupsCountsAndTokenUpdates) {
       grpc::StatusCode::NOT_FOUND);
 }
 
+// Refresh tokens are not unique in DefiFundr's databases: with two sessions
+// holding one, the newest answers (never INTERNAL "expected one row").
+// A user agent over 1 KiB is refused, naming the field; nothing is written.
+TEST_F(SessionDomainTest, DuplicateRefreshTokensAnswerTheNewestAndLongAgentsAreRefused) {
+  const User u = MakeUser("dup@example.com");
+  const Session older = MakeSession(u.id(), "shared-token");
+  absl::SleepFor(absl::Milliseconds(5));
+  const Session newer = MakeSession(u.id(), "shared-token");
+  GetSessionByRefreshTokenRequest get;
+  get.set_refresh_token("shared-token");
+  Session got;
+  auto ctx = Ctx();
+  const grpc::Status s =
+      api().sessions().GetSessionByRefreshToken(ctx.get(), get, &got);
+  ASSERT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+  EXPECT_EQ(got.id(), newer.id());
+  EXPECT_NE(got.id(), older.id());
+
+  CreateSessionRequest req;
+  Session* n = req.mutable_session();
+  n->set_user_id(u.id());
+  n->set_refresh_token("another");
+  n->set_user_agent(std::string(4096, 'a'));
+  n->set_user_login_type("email");
+  n->set_client_ip("127.0.0.1");
+  n->mutable_expires_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) + 60);
+  Session out;
+  ctx = Ctx();
+  const grpc::Status long_agent =
+      api().sessions().CreateSession(ctx.get(), req, &out);
+  EXPECT_EQ(long_agent.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(long_agent.error_message(),
+              ::testing::HasSubstr("session.user_agent: longer than 1024 bytes"));
+  EXPECT_EQ(db().Scalar("SELECT count(*) FROM sessions"), "2");
+}
+
 TEST_F(SessionDomainTest, BlockingAndDeleting) {
   const User u = MakeUser("b@example.com");
   const User other = MakeUser("o@example.com");

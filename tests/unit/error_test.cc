@@ -51,6 +51,7 @@ INSTANTIATE_TEST_SUITE_P(
         CodeCase{"23503", absl::StatusCode::kFailedPrecondition},
         CodeCase{"23502", absl::StatusCode::kInvalidArgument},
         CodeCase{"23514", absl::StatusCode::kInvalidArgument},
+        CodeCase{"54000", absl::StatusCode::kInvalidArgument},
         CodeCase{"23000", absl::StatusCode::kInternal},
         CodeCase{"23001", absl::StatusCode::kInternal},
         // Data exceptions.

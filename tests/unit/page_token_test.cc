@@ -1,11 +1,15 @@
 // Unit tests of server/page_token.h: opaque, tamper-evident page tokens.
 #include "server/page_token.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <optional>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -48,6 +52,39 @@ void ExpectInvalidToken(const absl::StatusOr<std::optional<Cursor>>& got,
   EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument) << what;
   EXPECT_THAT(std::string(got.status().message()), StartsWith("page_token: "))
       << what;
+}
+
+// `token` with its MAC recomputed under `key`: what a forger who knows the
+// key makes of a real token.
+std::string ResignedWith(absl::string_view token, absl::string_view key) {
+  std::string raw;
+  EXPECT_TRUE(absl::WebSafeBase64Unescape(token, &raw));
+  const std::string payload = raw.substr(0, raw.size() - 16);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(payload.data()), payload.size(),
+       mac, &len);
+  std::string out;
+  absl::WebSafeBase64Escape(
+      payload + std::string(reinterpret_cast<const char*>(mac), 16), &out);
+  return out;
+}
+
+// Without a configured key (no PAGE_TOKEN_KEY), tokens are signed with a
+// key drawn at random at start-up: a token forged with the constant the
+// source used to sign with is refused. (This test sets no key before it
+// checks; CTest runs each test in its own process.)
+TEST(PageTokenDefaultKeyTest, ATokenForgedWithTheOldSourceConstantIsRefused) {
+  ListUsersRequest request;
+  const std::string real = EncodePageToken(
+      request, Cursor{absl::FromUnixSeconds(1742560000), std::string(kId)});
+  const std::string forged =
+      ResignedWith(real, "defifundr-data page token v1");
+  ExpectInvalidToken(DecodePageToken(request, forged), "forged");
+  // The forgery itself is sound: under that key it would have passed.
+  SetPageTokenKey("defifundr-data page token v1");
+  EXPECT_TRUE(DecodePageToken(request, forged).ok());
 }
 
 TEST_F(PageTokenTest, RoundTrip) {
