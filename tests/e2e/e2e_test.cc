@@ -181,9 +181,9 @@ TEST(CliTest, VetFailsNamingTheQueryOnADriftedSchema) {
 
 // Start-up waits only for a database that cannot be reached yet: one that
 // refuses the connection (wrong password 28P01, unknown database 3D000) or a
-// malformed URL fails at once, naming the reason and never the password.
-// (Reaching the database and being refused takes milliseconds; waiting, as
-// for an unreachable one, would take STARTUP_TIMEOUT, 30 s.)
+// malformed URL fails at once (within 2 s; about 50 ms here), naming the
+// reason and never the password. (Waiting, as for an unreachable one, would
+// take STARTUP_TIMEOUT, 30 s.)
 TEST(StartupTest, ARefusedConnectionOrABadUrlFailsAtOnce) {
   auto db = testing::TestDatabase::Create();
   ASSERT_TRUE(db.ok()) << db.status();
@@ -222,7 +222,7 @@ TEST(StartupTest, ARefusedConnectionOrABadUrlFailsAtOnce) {
          {"METRICS_LISTEN", ""}},
         log);
     EXPECT_EQ(WaitExit(pid, absl::Seconds(20)), 1);
-    EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+    EXPECT_LT(absl::Now() - start, absl::Seconds(2));
     const std::string out = ReadAll(log);
     EXPECT_THAT(out, HasSubstr(c.says));
     EXPECT_THAT(out, ::testing::Not(HasSubstr("retrying")));
@@ -475,8 +475,9 @@ TEST_F(ServeTest, SigtermDuringSixteenClientLoadCancelsNoCall) {
   EXPECT_THAT(ReadAll(log_), HasSubstr("draining done"));
 }
 
-// A second `serve` on the port the first one holds exits at once, naming
-// the port, instead of sharing it (SO_REUSEPORT) and splitting the calls.
+// A second `serve` on the port the first one holds exits at once (within
+// 2 s; about 80 ms here), naming the port, instead of sharing it
+// (SO_REUSEPORT) and splitting the calls.
 TEST_F(ServeTest, ASecondServerOnTheSamePortExitsNamingIt) {
   const std::string log = log_ + ".second";
   unlink(log.c_str());
@@ -489,7 +490,7 @@ TEST_F(ServeTest, ASecondServerOnTheSamePortExitsNamingIt) {
        {"METRICS_LISTEN", ""}},
       log);
   EXPECT_EQ(WaitExit(second, absl::Seconds(20)), 1);
-  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
   EXPECT_THAT(ReadAll(log), HasSubstr(absl::StrCat("cannot listen on ", listen)));
   EXPECT_EQ(Health(), grpc::health::v1::HealthCheckResponse::SERVING);
 }
