@@ -336,8 +336,17 @@ absl::Status Table::CheckFields(const Message& message,
   }
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* f = d->field(i);
-    if (f->cpp_type() != FieldDescriptor::CPPTYPE_ENUM || f->is_repeated())
+    if (f->is_repeated()) continue;
+    // Timestamps: the same range as the columns' (ValidateColumns).
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+        r->HasField(message, f)) {
+      if (absl::Status s = ValidateTimestamp(r->GetMessage(message, f), "", f);
+          !s.ok()) {
+        return s;
+      }
       continue;
+    }
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_ENUM) continue;
     const int v = r->GetEnumValue(message, f);
     if (f->enum_type()->FindValueByNumber(v) == nullptr) {
       return absl::InvalidArgumentError(

@@ -47,6 +47,31 @@ absl::Status Invalid(absl::string_view prefix, const FieldDescriptor* f,
 
 }  // namespace
 
+absl::Status ValidateTimestamp(const Message& value, absl::string_view prefix,
+                               const FieldDescriptor* field) {
+  if (value.GetDescriptor()->full_name() != "google.protobuf.Timestamp") {
+    return absl::OkStatus();
+  }
+  const auto& ts = static_cast<const google::protobuf::Timestamp&>(value);
+  if (ts.seconds() < kMinTimestampSeconds ||
+      ts.seconds() > kMaxTimestampSeconds || ts.nanos() < 0 ||
+      ts.nanos() > 999999999) {
+    return Invalid(prefix, field, "timestamp out of range");
+  }
+  return absl::OkStatus();
+}
+
+std::string QuoteBounded(absl::string_view value) {
+  constexpr size_t kMax = 64;
+  if (value.size() <= kMax) return absl::StrCat("\"", value, "\"");
+  size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) {
+    --cut;  // Not inside a UTF-8 sequence.
+  }
+  return absl::StrCat("\"", value.substr(0, cut), "...\" (", value.size(),
+                      " bytes)");
+}
+
 absl::Status ValidateColumns(const Message& message, absl::string_view prefix,
                              const TableMeta& table,
                              const google::protobuf::FieldMask* mask) {
@@ -98,14 +123,10 @@ absl::Status ValidateColumns(const Message& message, absl::string_view prefix,
           if (required) return Invalid(prefix, f, "required");
           break;
         }
-        if (f->message_type()->full_name() == "google.protobuf.Timestamp") {
-          const auto& ts = static_cast<const google::protobuf::Timestamp&>(
-              r->GetMessage(message, f));
-          if (ts.seconds() < kMinTimestampSeconds ||
-              ts.seconds() > kMaxTimestampSeconds || ts.nanos() < 0 ||
-              ts.nanos() > 999999999) {
-            return Invalid(prefix, f, "timestamp out of range");
-          }
+        if (absl::Status s =
+                ValidateTimestamp(r->GetMessage(message, f), prefix, f);
+            !s.ok()) {
+          return s;
         }
         break;
       }
@@ -127,8 +148,9 @@ absl::Status ValidateUpdateMask(
   }
   for (const std::string& path : mask.paths()) {
     if (resource->FindFieldByName(path) == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask: ", resource->name(), " has no field \"", path, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: ", resource->name(), " has no field ",
+                       QuoteBounded(path)));
     }
     if (immutable.contains(path)) {
       return absl::InvalidArgumentError(

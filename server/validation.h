@@ -7,6 +7,8 @@
 #include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/message.h>
 
+#include <string>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -27,6 +29,18 @@ namespace defifundr::server {
 absl::Status ValidateColumns(const google::protobuf::Message& message,
                              absl::string_view prefix, const TableMeta& table,
                              const google::protobuf::FieldMask* mask);
+
+/// For a google.protobuf.Timestamp `value` of `field`: INVALID_ARGUMENT
+/// "<prefix><field>: timestamp out of range" outside 0001-01-01..9999-12-31
+/// or with nanos outside [0, 1e9); OK for any other message.
+absl::Status ValidateTimestamp(const google::protobuf::Message& value,
+                               absl::string_view prefix,
+                               const google::protobuf::FieldDescriptor* field);
+
+/// `value` in double quotes for an error message: whole up to 64 bytes,
+/// else its first 64 bytes (not splitting a UTF-8 character), "..." and its
+/// length, so that no request can make an error or a log line long.
+std::string QuoteBounded(absl::string_view value);
 
 /// The most bytes a varchar/text column without a declared length takes:
 /// kMaxIndexableTextBytes, so that the value always fits a btree index row

@@ -103,6 +103,36 @@ TEST_F(SessionDomainTest, DuplicateRefreshTokensAnswerTheNewestAndLongAgentsAreR
   EXPECT_EQ(db().Scalar("SELECT count(*) FROM sessions"), "2");
 }
 
+// Hostile values are bounded: DeleteExpiredSessions checks its timestamp
+// as Create does (nanos out of range is INVALID_ARGUMENT, nothing deleted),
+// and a 1 MiB update_mask path is quoted only in part in the error.
+TEST_F(SessionDomainTest, BadTimestampsAndHugeMaskPathsAreRefusedBriefly) {
+  const User u = MakeUser("hostile@example.com");
+  MakeSession(u.id(), "tok", absl::Seconds(1));
+  DeleteExpiredSessionsRequest del;
+  del.mutable_expired_before()->set_seconds(absl::ToUnixSeconds(absl::Now()) +
+                                            3600);
+  del.mutable_expired_before()->set_nanos(1000000000);
+  AffectedRowsResponse affected;
+  auto ctx = Ctx();
+  const grpc::Status s =
+      api().sessions().DeleteExpiredSessions(ctx.get(), del, &affected);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(),
+              ::testing::HasSubstr("expired_before: timestamp out of range"));
+  EXPECT_EQ(db().Scalar("SELECT count(*) FROM sessions"), "1");
+
+  UpdateUserRequest update;
+  update.mutable_user()->set_id(u.id());
+  update.mutable_update_mask()->add_paths(std::string(1 << 20, 'p'));
+  User out;
+  ctx = Ctx();
+  const grpc::Status m = api().users().UpdateUser(ctx.get(), update, &out);
+  EXPECT_EQ(m.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(m.error_message().size(), 200u) << m.error_message().size();
+  EXPECT_THAT(m.error_message(), ::testing::HasSubstr("(1048576 bytes)"));
+}
+
 TEST_F(SessionDomainTest, BlockingAndDeleting) {
   const User u = MakeUser("b@example.com");
   const User other = MakeUser("o@example.com");
