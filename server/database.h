@@ -98,6 +98,13 @@ class Database {
     pipeline_ = pipeline;
     executor_ = executor;
   }
+  /// Runs `statement` through the pool, never on the pipeline: for a
+  /// statement that may run long (a search), which on a pipeline connection
+  /// would hold up every statement queued behind it.
+  void KeepOffPipeline(absl::string_view statement) {
+    absl::MutexLock lock(&mu_);
+    off_pipeline_.insert(std::string(statement));
+  }
   /// Run, FetchOne and FetchMany without blocking the caller: the same
   /// outcomes, given to `done` (exactly once; `out` and the messages behind
   /// `sources` must live until then).
@@ -180,8 +187,8 @@ class Database {
   Executor* executor_ = nullptr;
   mutable absl::Mutex mu_;
   absl::flat_hash_set<std::string> mismatched_ ABSL_GUARDED_BY(mu_);
-  // Statements the pipeline no longer runs (lost or stale there): they run
-  // through the pool until the process restarts.
+  // Statements the pipeline does not run (long-running ones, or lost or
+  // stale there): they run through the pool until the process restarts.
   absl::flat_hash_set<std::string> off_pipeline_ ABSL_GUARDED_BY(mu_);
   bool OffPipeline(absl::string_view statement) const;
 };

@@ -6,7 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/stubs/logging.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -155,11 +159,29 @@ class AccessLog : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      // gRPC hands no message on when a unary request did not parse (a
+      // stream's end looks the same, and is no fault).
+      unparseable_ =
+          info_->type() == grpc::experimental::ServerRpcInfo::Type::UNARY &&
+          methods->GetRecvMessage() == nullptr;
       // The handler runs next, on this thread: its lines carry the ids.
       SetContext();
     }
     if (methods->QueryInterceptionHookPoint(
-            InterceptionHookPoints::PRE_SEND_STATUS)) {
+            InterceptionHookPoints::PRE_SEND_STATUS) &&
+        unparseable_) {
+      // The caller's fault, which gRPC answers INTERNAL with no message.
+      const absl::string_view method = info_->method();
+      methods->ModifySendStatus(grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("request: not a valid ",
+                       method.substr(method.rfind('/') + 1),
+                       " request message (protobuf wire format; strings "
+                       "must be UTF-8)")));
+      NoteUnparseableRequest(method, info_->server_context()->peer(), "");
+      log::ClearThreadContext();
+    } else if (methods->QueryInterceptionHookPoint(
+                   InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
       const auto severity =
           status.error_code() == grpc::StatusCode::INTERNAL ||
@@ -196,6 +218,7 @@ class AccessLog : public grpc::experimental::Interceptor {
   }
 
   grpc::experimental::ServerRpcInfo* info_;
+  bool unparseable_ = false;
   std::string request_id_;
   std::string trace_id_;
   std::string span_id_;
@@ -249,6 +272,49 @@ class MetricsFactory
 };
 
 }  // namespace
+
+void NoteUnparseableRequest(absl::string_view method, absl::string_view peer,
+                            absl::string_view detail) {
+  static absl::Mutex mu(absl::kConstInit);
+  static absl::Time last ABSL_GUARDED_BY(mu) = absl::InfinitePast();
+  static int64_t count ABSL_GUARDED_BY(mu) = 0;
+  int64_t n;
+  {
+    absl::MutexLock lock(&mu);
+    ++count;
+    const absl::Time now = absl::Now();
+    if (now - last < kUnparseableLogInterval) return;
+    last = now;
+    n = count;
+    count = 0;
+  }
+  // Bounded: the method is the path the caller sent.
+  log::Write(log::Severity::kWarning, "unparseable request",
+             {{"method", std::string(method.substr(0, 128))},
+              {"peer", std::string(peer.substr(0, 128))},
+              {"requests", n},
+              {"detail", std::string(detail.substr(0, 256))}});
+}
+
+void InstallProtobufLogHandler() {
+  google::protobuf::SetLogHandler([](google::protobuf::LogLevel level,
+                                     const char* filename, int line,
+                                     const std::string& message) {
+    // The parser's complaints about a request (the field is named, the
+    // value never is).
+    if (absl::StrContains(message, "when parsing a protocol buffer") ||
+        absl::StrContains(message, "invalid UTF-8")) {
+      return NoteUnparseableRequest("", "", message);
+    }
+    log::Write(level >= google::protobuf::LOGLEVEL_ERROR
+                   ? log::Severity::kError
+                   : level == google::protobuf::LOGLEVEL_INFO
+                         ? log::Severity::kInfo
+                         : log::Severity::kWarning,
+               "protobuf", {{"message", message},
+                            {"source", absl::StrCat(filename, ":", line)}});
+  });
+}
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 MakeMetricsInterceptorFactory(Metrics* metrics) {

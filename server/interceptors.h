@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "server/metrics.h"
 
 namespace defifundr::server {
@@ -46,6 +47,25 @@ RequestIds ReadRequestIds(
 std::string DatabaseApplicationName(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
 
+/// How often, at most, the log gets a line about requests that did not
+/// parse (bad protobuf wire format, invalid UTF-8 in a string field): one
+/// WARNING "unparseable request" naming the last method and peer and how
+/// many such requests arrived since the previous line. Anyone can send them,
+/// so they must not flood the log, nor count as the service's errors.
+inline constexpr absl::Duration kUnparseableLogInterval = absl::Seconds(10);
+
+/// Counts a request that did not parse and writes the rate-limited WARNING
+/// above when one is due. `detail` is the parser's message, if any (it names
+/// the field, never its value).
+void NoteUnparseableRequest(absl::string_view method, absl::string_view peer,
+                            absl::string_view detail);
+
+/// Routes protobuf's own log messages (which it writes to stderr) into the
+/// service's log: a parser complaint (invalid UTF-8 in a request) is counted
+/// by NoteUnparseableRequest; any other is a WARNING, or an ERROR for
+/// protobuf's ERROR and FATAL. Process-wide; call once at start-up.
+void InstallProtobufLogHandler();
+
 /// Creates the access-log interceptor for ServerBuilder::
 /// experimental().SetInterceptorCreators(). Every RPC gets a request id: the
 /// caller's `x-request-id` metadata (1 to 128 characters of
@@ -53,7 +73,10 @@ std::string DatabaseApplicationName(
 /// metadata `x-request-id` (and, when generated, stored as the request's
 /// `x-request-id` for ReadRequestIds). Every log line written while the RPC
 /// runs carries it as `request_id`, and `trace_id` and `span_id` when the
-/// caller sent a valid W3C `traceparent`.
+/// caller sent a valid W3C `traceparent`. A request whose message did not
+/// parse is answered INVALID_ARGUMENT "request: not a valid <type>" (gRPC
+/// itself would answer INTERNAL with no message) and logged only through
+/// NoteUnparseableRequest.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 MakeAccessLogInterceptorFactory();
 

@@ -88,6 +88,18 @@ ABSL_FLAG(std::string, db_statement_cache,
 ABSL_FLAG(int, max_rpc_timeout_seconds, EnvInt("MAX_RPC_TIMEOUT_SECONDS", 30),
           "longest an RPC may run, in seconds, also without a client deadline "
           "[env MAX_RPC_TIMEOUT_SECONDS]");
+ABSL_FLAG(int, search_timeout_seconds, EnvInt("SEARCH_TIMEOUT_SECONDS", 5),
+          "longest one statement of a search (SearchUsers, SearchDevices) "
+          "may run, in seconds; at most --max_rpc_timeout_seconds "
+          "[env SEARCH_TIMEOUT_SECONDS]");
+ABSL_FLAG(int, max_concurrent_searches, EnvInt("MAX_CONCURRENT_SEARCHES", 4),
+          "most calls of one search method running at once; one more is "
+          "RESOURCE_EXHAUSTED; at most --db_pool_size minus one, so that "
+          "other calls always find a connection [env MAX_CONCURRENT_SEARCHES]");
+ABSL_FLAG(int, max_receive_message_bytes,
+          EnvInt("MAX_RECEIVE_MESSAGE_BYTES", 2 * 1024 * 1024),
+          "largest request message taken, in bytes; larger is "
+          "RESOURCE_EXHAUSTED [env MAX_RECEIVE_MESSAGE_BYTES]");
 ABSL_FLAG(int, startup_timeout_seconds, EnvInt("STARTUP_TIMEOUT_SECONDS", 30),
           "how long serve waits, in seconds, for a database that cannot be "
           "reached yet (one that refuses the connection fails at once) "
@@ -393,6 +405,13 @@ server::ServerConfig Config() {
   config.statement_cache = *cache;
   config.handler.max_rpc_timeout =
       absl::Seconds(std::max(1, absl::GetFlag(FLAGS_max_rpc_timeout_seconds)));
+  config.handler.search_timeout =
+      absl::Seconds(std::max(1, absl::GetFlag(FLAGS_search_timeout_seconds)));
+  config.handler.max_concurrent_searches =
+      std::clamp(absl::GetFlag(FLAGS_max_concurrent_searches), 1,
+                 std::max(1, config.pool_size - 1));
+  config.max_receive_message_bytes =
+      std::max(1024, absl::GetFlag(FLAGS_max_receive_message_bytes));
   config.startup_timeout =
       absl::Seconds(std::max(0, absl::GetFlag(FLAGS_startup_timeout_seconds)));
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/base/call_once.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -234,6 +235,9 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   // health.proto's so that it is linked and reflection can describe it.
   grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // protobuf's complaints about requests go to our log, rate-limited.
+  static absl::once_flag protobuf_log;
+  absl::call_once(protobuf_log, InstallProtobufLogHandler);
   grpc::ServerBuilder builder;
   // Without SO_REUSEPORT a second server on the same port fails to start
   // instead of silently sharing the port (and its calls) with the first.
@@ -241,6 +245,7 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   // Per-call bookkeeping nobody reads here (no channelz service is
   // registered).
   builder.AddChannelArgument(GRPC_ARG_ENABLE_CHANNELZ, 0);
+  builder.SetMaxReceiveMessageSize(config.max_receive_message_bytes);
   builder.AddListeningPort(config.listen, *credentials, &s->port_);
   for (auto& service : s->services_) builder.RegisterService(service.get());
   std::vector<

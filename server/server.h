@@ -36,6 +36,13 @@ struct ServerConfig {
   /// Most database connections (DB_POOL_SIZE).
   int pool_size = 10;
   HandlerOptions handler;
+  /// Largest request message the server takes, in bytes
+  /// (MAX_RECEIVE_MESSAGE_BYTES). A larger one is RESOURCE_EXHAUSTED from
+  /// gRPC before any handler runs. 2 MiB: the largest valid request (a
+  /// session with two 16 KiB OAuth tokens) is under 40 KiB, and every
+  /// request up to this size that breaks a field's limit gets
+  /// INVALID_ARGUMENT naming the field.
+  int max_receive_message_bytes = 2 * 1024 * 1024;
   /// How often the health service checks the database.
   absl::Duration health_interval = absl::Seconds(2);
   /// How long start-up waits for the database to accept connections.

@@ -1,5 +1,8 @@
 #include "server/table.h"
 
+#include <algorithm>
+
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -65,6 +68,12 @@ Table::Table(Database& db, TableSpec spec, HandlerOptions options)
   list_statement_ = absl::StrCat("List", spec_.plural);
   list_desc_statement_ = absl::StrCat("List", spec_.plural, "Desc");
   count_statement_ = absl::StrCat("Count", spec_.plural);
+  running_ = std::make_unique<std::atomic<int>[]>(spec_.methods.size());
+  for (const Method& m : spec_.methods) {
+    if (!m.search) continue;
+    db_.KeepOffPipeline(m.statement);
+    if (!m.count_statement.empty()) db_.KeepOffPipeline(m.count_statement);
+  }
 }
 
 absl::Status Table::Wait(absl::FunctionRef<void(Done)> start) {
@@ -210,8 +219,9 @@ grpc::Status Table::Delete(grpc::ServerContextBase* ctx, const Message& request,
   return grpc::Status::OK;
 }
 
-void Table::PageAsync(grpc::ServerContextBase* ctx, const Message& request,
-                      Message* response, const std::string& statement,
+void Table::PageAsync(const db::pg::CallOptions& options,
+                      const Message& request, Message* response,
+                      const std::string& statement,
                       const std::string& count_statement, bool descending,
                       Done done) {
   const Descriptor* rd = request.GetDescriptor();
@@ -235,7 +245,6 @@ void Table::PageAsync(grpc::ServerContextBase* ctx, const Message& request,
   }
   extras["page_limit"] = absl::StrCat(*size + 1);
 
-  const db::pg::CallOptions options = CallOptions(ctx);
   const ParamSource sources[] = {{"", &request}};
   const FieldDescriptor* items =
       RepeatedOf(response->GetDescriptor(), resource_);
@@ -270,13 +279,14 @@ void Table::PageAsync(grpc::ServerContextBase* ctx, const Message& request,
       });
 }
 
-absl::Status Table::DoPage(grpc::ServerContextBase* ctx, const Message& request,
-                           Message* response, const std::string& statement,
+absl::Status Table::DoPage(const db::pg::CallOptions& options,
+                           const Message& request, Message* response,
+                           const std::string& statement,
                            const std::string& count_statement,
                            bool descending) {
   return Wait([&](Done done) {
-    PageAsync(ctx, request, response, statement, count_statement, descending,
-              std::move(done));
+    PageAsync(options, request, response, statement, count_statement,
+              descending, std::move(done));
   });
 }
 
@@ -295,7 +305,7 @@ void Table::ListAsync(grpc::ServerContextBase* ctx, const Message& request,
     descending = order->enum_type()->FindValueByNumber(value)->name() ==
                  "SORT_ORDER_DESCENDING";
   }
-  PageAsync(ctx, request, response,
+  PageAsync(CallOptions(ctx), request, response,
             descending ? list_desc_statement_ : list_statement_,
             count_statement_, descending, std::move(done));
 }
@@ -346,6 +356,14 @@ absl::Status Table::CheckFields(const Message& message,
       }
       continue;
     }
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      if (absl::Status s = ValidateRequestString(f, r->GetString(message, f),
+                                                 "");
+          !s.ok()) {
+        return s;
+      }
+      continue;
+    }
     if (f->cpp_type() != FieldDescriptor::CPPTYPE_ENUM) continue;
     const int v = r->GetEnumValue(message, f);
     if (f->enum_type()->FindValueByNumber(v) == nullptr) {
@@ -366,7 +384,31 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContextBase* ctx,
     }
   }
   const ParamSource sources[] = {{"", &request}};
-  const db::pg::CallOptions options = CallOptions(ctx);
+  db::pg::CallOptions options = CallOptions(ctx);
+  // A search: a bounded number at once, each under its own timeout.
+  std::atomic<int>* running = nullptr;
+  absl::Cleanup release = [&running] {
+    if (running != nullptr) running->fetch_sub(1, std::memory_order_relaxed);
+  };
+  absl::Time search_deadline = absl::InfiniteFuture();
+  if (method.search) {
+    running = &running_[&method - spec_.methods.data()];
+    const int limit = std::max(1, options_.max_concurrent_searches);
+    if (running->fetch_add(1, std::memory_order_relaxed) >= limit) {
+      return WithReason(
+          absl::ResourceExhaustedError(absl::StrCat(
+              method.name, ": ", limit,
+              " searches already running; retry with backoff")),
+          "CONCURRENCY_LIMIT");
+    }
+    search_deadline =
+        absl::Now() + std::min(options_.search_timeout, options_.max_rpc_timeout);
+    if (search_deadline < options.deadline) {
+      options.deadline = search_deadline;
+    } else {
+      search_deadline = absl::InfiniteFuture();
+    }
+  }
   switch (method.kind) {
     case MethodKind::kOne: {
       absl::Status s =
@@ -391,9 +433,19 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContextBase* ctx,
       response->GetReflection()->SetInt64(response, f, *n);
       return absl::OkStatus();
     }
-    case MethodKind::kPage:
-      return DoPage(ctx, request, response, method.statement,
-                    method.count_statement, /*descending=*/false);
+    case MethodKind::kPage: {
+      absl::Status s = DoPage(options, request, response, method.statement,
+                              method.count_statement, /*descending=*/false);
+      if (s.code() == absl::StatusCode::kDeadlineExceeded &&
+          absl::Now() >= search_deadline) {
+        return absl::DeadlineExceededError(absl::StrCat(
+            method.name, ": the search ran past its limit of ",
+            absl::FormatDuration(
+                std::min(options_.search_timeout, options_.max_rpc_timeout)),
+            "; narrow the search"));
+      }
+      return s;
+    }
   }
   return absl::InternalError("unknown method kind");
 }

@@ -13,7 +13,9 @@
 #include <grpcpp/support/server_callback.h>
 #include <grpcpp/support/status.h>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,15 @@ struct HandlerOptions {
   /// Whether the server still takes calls (not owned; null: always). While
   /// it drains, every handler answers UNAVAILABLE before any work.
   Admission* admission = nullptr;
+  /// Longest one statement of a search method (Method::search) may run,
+  /// whatever the caller's deadline; capped at max_rpc_timeout. Past it the
+  /// call is DEADLINE_EXCEEDED.
+  absl::Duration search_timeout = absl::Seconds(5);
+  /// Most calls of one search method running at once (>= 1); one more is
+  /// RESOURCE_EXHAUSTED, reason CONCURRENCY_LIMIT, at once. Searches run on
+  /// pooled connections (never the pipeline), so with this below the pool
+  /// size, cheap reads and writes always find a connection.
+  int max_concurrent_searches = 4;
 };
 
 /// How a simple domain method (one query, no transaction) runs.
@@ -61,6 +72,10 @@ struct Method {
   /// Also check the request's fields that are columns of the table
   /// (lengths, enum values) with ValidateColumns, as for an update.
   bool check_columns = false;
+  /// An expensive search (substring match over a whole table): its
+  /// statements run on the pool under HandlerOptions::search_timeout, at
+  /// most HandlerOptions::max_concurrent_searches at once.
+  bool search = false;
 };
 
 struct TableSpec {
@@ -144,8 +159,12 @@ class Table {
   /// The call options of an RPC under this server's limits.
   db::pg::CallOptions CallOptions(grpc::ServerContextBase* ctx) const;
   /// INVALID_ARGUMENT "<field>: required" for each named field of `message`
-  /// that is unset (empty string, zero enum, absent message), and "<field>:
-  /// unknown value N" for any enum field holding a value its type lacks.
+  /// that is unset (empty string, zero enum, absent message), "<field>:
+  /// unknown value N" for any enum field holding a value its type lacks,
+  /// "<field>: timestamp out of range" (ValidateTimestamp), and "<field>:
+  /// longer than N ..." for a string field over its cap: `query` (a search
+  /// term) kMaxSearchQueryChars characters, any other MaxUnboundedTextBytes
+  /// of its name (columns get their exact length from ValidateColumns).
   static absl::Status CheckFields(const google::protobuf::Message& message,
                                   const std::vector<std::string>& required);
 
@@ -158,7 +177,7 @@ class Table {
   // Runs an asynchronous method to its end on this thread (for the
   // blocking handlers).
   static absl::Status Wait(absl::FunctionRef<void(Done)> start);
-  void PageAsync(grpc::ServerContextBase* ctx,
+  void PageAsync(const db::pg::CallOptions& options,
                  const google::protobuf::Message& request,
                  google::protobuf::Message* response,
                  const std::string& statement,
@@ -167,7 +186,7 @@ class Table {
   absl::Status DoUpdate(grpc::ServerContextBase* ctx,
                         const google::protobuf::Message& request,
                         google::protobuf::Message* response);
-  absl::Status DoPage(grpc::ServerContextBase* ctx,
+  absl::Status DoPage(const db::pg::CallOptions& options,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response,
                       const std::string& statement,
@@ -187,6 +206,8 @@ class Table {
   // GetUserByRequestId, ListUsers, ListUsersDesc, CountUsers.
   std::string create_statement_, get_statement_, get_by_request_id_statement_,
       list_statement_, list_desc_statement_, count_statement_;
+  // Calls running per method (Method::search), indexed as spec_.methods.
+  std::unique_ptr<std::atomic<int>[]> running_;
 };
 
 /// For a callback handler: starts an asynchronous method with a `done`

@@ -1,5 +1,8 @@
 #include "server/validation.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 
 #include "absl/strings/match.h"
@@ -26,7 +29,20 @@ size_t CodePoints(absl::string_view s) {
   return n;
 }
 
+// A bare IPv4 (dotted quad) or IPv6 address.
+bool IsAddress(absl::string_view v) {
+  if (v.size() >= INET6_ADDRSTRLEN) return false;
+  const std::string s(v);
+  unsigned char buf[sizeof(struct in6_addr)];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 ||
+         inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
 }  // namespace
+
+bool IsAddressColumn(absl::string_view column) {
+  return column == "client_ip" || column == "ip_address";
+}
 
 size_t MaxUnboundedTextBytes(absl::string_view column) {
   // Not indexed, and as long as an identity provider makes them.
@@ -108,6 +124,11 @@ absl::Status ValidateColumns(const Message& message, absl::string_view prefix,
                                       MaxUnboundedTextBytes(f->name()),
                                       " bytes (", v.size(), " given)"));
         }
+        if (!v.empty() && IsAddressColumn(f->name()) && !IsAddress(v)) {
+          return Invalid(prefix, f,
+                         absl::StrCat("not an IPv4 or IPv6 address: ",
+                                      QuoteBounded(v)));
+        }
         break;
       }
       case FieldDescriptor::CPPTYPE_ENUM: {
@@ -178,6 +199,28 @@ absl::StatusOr<int> EffectivePageSize(int32_t page_size, int default_size,
   }
   if (page_size == 0) return default_size;
   return std::min(static_cast<int>(page_size), max_size);
+}
+
+absl::Status ValidateRequestString(const FieldDescriptor* field,
+                                   absl::string_view value,
+                                   absl::string_view prefix) {
+  if (field->name() == "query") {
+    if (value.size() > kMaxSearchQueryChars &&
+        CodePoints(value) > kMaxSearchQueryChars) {
+      return Invalid(prefix, field,
+                     absl::StrCat("longer than ", kMaxSearchQueryChars,
+                                  " characters (", value.size(),
+                                  " bytes given)"));
+    }
+    return absl::OkStatus();
+  }
+  if (value.size() > MaxUnboundedTextBytes(field->name())) {
+    return Invalid(prefix, field,
+                   absl::StrCat("longer than ",
+                                MaxUnboundedTextBytes(field->name()),
+                                " bytes (", value.size(), " given)"));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace defifundr::server

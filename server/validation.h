@@ -25,7 +25,10 @@ namespace defifundr::server {
 ///    counts them);
 ///  - varchar and text without a length: at most MaxUnboundedTextBytes;
 ///  - enums: a value the enum defines (proto3 enums accept any number);
-///  - timestamps: within 0001-01-01..9999-12-31, nanos in [0, 1e9).
+///  - timestamps: within 0001-01-01..9999-12-31, nanos in [0, 1e9);
+///  - an address column (IsAddressColumn): empty, or a bare IPv4 or IPv6
+///    address as inet_pton(3) reads it ("10.0.0.7", "2001:db8::1"; not
+///    "999.1.1.1", "[::1]" or "1.2.3.4:80").
 absl::Status ValidateColumns(const google::protobuf::Message& message,
                              absl::string_view prefix, const TableMeta& table,
                              const google::protobuf::FieldMask* mask);
@@ -49,6 +52,23 @@ std::string QuoteBounded(absl::string_view value);
 /// indexed; identity providers' tokens).
 inline constexpr size_t kMaxIndexableTextBytes = 2048;
 size_t MaxUnboundedTextBytes(absl::string_view column);
+
+/// Whether `column` holds a client's network address (client_ip,
+/// ip_address). DefiFundr's schema keeps most of them as text; the service
+/// validates them as addresses.
+bool IsAddressColumn(absl::string_view column);
+
+/// The most characters a search term (a request's `query` field) may have:
+/// a substring search's work grows with the term's length times the rows.
+inline constexpr size_t kMaxSearchQueryChars = 256;
+
+/// For a string field of a request message (not a resource's column):
+/// INVALID_ARGUMENT "<prefix><field>: longer than N ..." when `query` has
+/// more than kMaxSearchQueryChars characters, or any other field more than
+/// MaxUnboundedTextBytes(field) bytes; OK otherwise.
+absl::Status ValidateRequestString(const google::protobuf::FieldDescriptor* field,
+                                   absl::string_view value,
+                                   absl::string_view prefix);
 
 /// Checks an update_mask (AIP-134) against the resource type: non-empty,
 /// every path a field of `resource`, none of them in `immutable`.

@@ -22,6 +22,16 @@ namespace defifundr::db::migrate {
 
 namespace {
 
+// A piece of a file quoted in an error: whole up to 64 bytes, else its
+// first 64 (not splitting a UTF-8 character), "..." and its length.
+std::string Bounded(absl::string_view text) {
+  constexpr size_t kMax = 64;
+  if (text.size() <= kMax) return std::string(text);
+  size_t n = kMax;
+  while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;
+  return absl::StrCat(text.substr(0, n), "... (", text.size(), " bytes)");
+}
+
 absl::Status Error(absl::string_view file, int line, absl::string_view what) {
   return absl::InvalidArgumentError(absl::StrCat(file, ":", line, ": ", what));
 }
@@ -139,7 +149,7 @@ std::string OpenConstruct(const LexState& st) {
     case LexState::In::kIdentifier:
       return "a quoted identifier";
     case LexState::In::kDollar:
-      return absl::StrCat("a dollar-quoted body (", st.tag, ")");
+      return absl::StrCat("a dollar-quoted body (", Bounded(st.tag), ")");
     case LexState::In::kBlockComment:
       return "a block comment";
   }
@@ -325,7 +335,7 @@ absl::StatusOr<Migration> ParseMigration(absl::string_view file,
         envsub = false;
       } else {
         return Error(file, lineno,
-                     absl::StrCat("unknown annotation `", trimmed, "`"));
+                     absl::StrCat("unknown annotation `", Bounded(trimmed), "`"));
       }
       continue;
     }
