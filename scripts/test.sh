@@ -28,3 +28,15 @@ if [ $# -eq 0 ]; then
     scripts/bench.sh
 fi
 ctest --test-dir build --output-on-failure -j "$(nproc)" "$@"
+
+# The whole suite again, built with AddressSanitizer (leaks included) and
+# UndefinedBehaviorSanitizer into build-asan/ (SANITIZE=0 skips it; so do
+# arguments that select CTest tests). A report fails its test.
+if [ $# -eq 0 ] && [ "${SANITIZE:-1}" != 0 ]; then
+  BUILD_DIR="$ROOT/build-asan" CMAKE_ARGS="-DDEFIFUNDR_SANITIZE=ON" \
+    scripts/build.sh
+  export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:strict_string_checks=1"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+  export LSAN_OPTIONS="suppressions=$ROOT/tests/sanitizers/lsan.supp:print_suppressions=0"
+  ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+fi

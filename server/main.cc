@@ -109,7 +109,8 @@ ABSL_FLAG(std::string, log_level, Env("LOG_LEVEL", "info"),
 ABSL_FLAG(std::string, log_format, Env("LOG_FORMAT", "text"),
           "log line format: text or json [env LOG_FORMAT]");
 ABSL_FLAG(std::string, page_token_key, Env("PAGE_TOKEN_KEY", ""),
-          "secret key that signs page tokens; give all replicas the same; "
+          "secret key that signs page tokens (16 bytes or more); give all "
+          "replicas the same; "
           "unset: a random key per start (tokens do not survive a restart) "
           "[env PAGE_TOKEN_KEY]");
 ABSL_FLAG(std::string, metrics_listen,
@@ -446,6 +447,16 @@ int Serve() {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // A key anyone could know is worse than none: refuse the example
+  // Secret's placeholder and keys too short to resist guessing.
+  if (const std::string key = absl::GetFlag(FLAGS_page_token_key);
+      !key.empty() && (key.size() < 16 || absl::StrContains(key, "CHANGE-ME"))) {
+    std::cerr << "--page_token_key (PAGE_TOKEN_KEY): "
+              << (key.size() < 16 ? "shorter than 16 bytes"
+                                  : "still the example's placeholder")
+              << "; use e.g. `openssl rand -base64 32`\n";
+    return 2;
+  }
   if (absl::GetFlag(FLAGS_page_token_key).empty()) {
     log::Warning(
         "PAGE_TOKEN_KEY is not set: page tokens are signed with a key drawn "

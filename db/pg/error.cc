@@ -88,7 +88,19 @@ absl::Status StatusFromReport(const ErrorReport& r) {
   } else if (r.sqlstate.empty()) {
     message = absl::StrCat("database connection failed: ", r.message);
   } else {
+    // PostgreSQL quotes the offending value in some messages (22P02
+    // "invalid input syntax for type uuid: \"...\""): at most 256 bytes of
+    // it reach a caller or the log.
+    constexpr size_t kMaxMessage = 256;
     message = r.message;
+    if (message.size() > kMaxMessage) {
+      size_t n = kMaxMessage;
+      while (n > 0 && (static_cast<unsigned char>(message[n]) & 0xC0) == 0x80) {
+        --n;
+      }
+      message = absl::StrCat(message.substr(0, n), "... (", r.message.size(),
+                             " bytes)");
+    }
     if (!r.constraint.empty() && !absl::StrContains(message, r.constraint)) {
       absl::StrAppend(&message, " (constraint ", r.constraint, ")");
     }

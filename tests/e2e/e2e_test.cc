@@ -522,6 +522,19 @@ TEST(CliFlagsTest, BadLogLevelOrStatementCacheExitsTwo) {
   EXPECT_THAT(out, HasSubstr("--db_statement_cache"));
 }
 
+// A page-token key anyone could know (the example Secret's placeholder, or
+// a short one) is refused before serving.
+TEST(CliFlagsTest, AGuessablePageTokenKeyExitsTwo) {
+  std::string out;
+  EXPECT_EQ(RunCli({"serve", "--page_token_key=CHANGE-ME-use-openssl-rand-base64-32"},
+                   "", &out),
+            2);
+  EXPECT_THAT(out, HasSubstr("--page_token_key (PAGE_TOKEN_KEY): still the "
+                             "example's placeholder"));
+  EXPECT_EQ(RunCli({"serve", "--page_token_key=short"}, "", &out), 2);
+  EXPECT_THAT(out, HasSubstr("shorter than 16 bytes"));
+}
+
 // --version names the version and the commit the binary was built from.
 TEST(CliFlagsTest, VersionNamesTheVersionAndTheCommit) {
   std::string out;

@@ -282,3 +282,21 @@ TEST(StatementStateTest, OtherErrorsAreNotStatementState) {
 
 }  // namespace
 }  // namespace defifundr::db::pg
+
+namespace defifundr::db::pg {
+namespace {
+
+TEST(StatusFromReportTest, AQuotedValueInPostgresMessageIsBounded) {
+  ErrorReport report;
+  report.sqlstate = "22P02";
+  report.message = "invalid input syntax for type uuid: \"" +
+                   std::string(100000, 'x') + "\"";
+  const absl::Status s = StatusFromReport(report);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_LT(s.message().size(), 320u);
+  EXPECT_THAT(std::string(s.message()),
+              ::testing::HasSubstr("... (100038 bytes) [SQLSTATE 22P02]"));
+}
+
+}  // namespace
+}  // namespace defifundr::db::pg
