@@ -33,17 +33,28 @@ absl::StatusCode CodeFor(absl::string_view s) {
   if (s.empty()) return absl::StatusCode::kUnavailable;
   const absl::string_view cls = s.substr(0, 2);
   if (s == "23505" || s == "23P01") return absl::StatusCode::kAlreadyExists;
-  if (s == "23503") return absl::StatusCode::kFailedPrecondition;
+  if (s == "23503" || s == "23001" || s == "23000")
+    return absl::StatusCode::kFailedPrecondition;
   // 54000 program_limit_exceeded: a value too large to index (the request
-  // validation catches it first where it knows the column).
-  if (s == "23502" || s == "23514" || cls == "22" || s == "54000")
+  // validation catches it first where it knows the column); 54001
+  // statement_too_complex.
+  if (s == "23502" || s == "23514" || cls == "22" || s == "54000" ||
+      s == "54001")
     return absl::StatusCode::kInvalidArgument;
-  if (s == "40001" || s == "40P01" || s == "55P03")
+  if (s == "40001" || s == "40P01" || s == "55P03" || s == "72000")
     return absl::StatusCode::kAborted;
   if (s == "57014") return absl::StatusCode::kDeadlineExceeded;
-  if (cls == "08" || cls == "53" || s == "57P01" || s == "57P02" ||
-      s == "57P03")
+  // The server cannot serve now, and another attempt (on another
+  // connection, or after a failover) may succeed: connection exceptions,
+  // insufficient resources, shutdowns, a standby that refuses a write
+  // (25006, after a failover), an idle-timeout or dropped database, an
+  // I/O error, a statement whose completion is unknown.
+  if (cls == "08" || cls == "53" || cls == "58" || s == "57P01" ||
+      s == "57P02" || s == "57P03" || s == "57P04" || s == "57P05" ||
+      s == "25006" || s == "25P03" || s == "40003" || s == "3D000" ||
+      cls == "28")
     return absl::StatusCode::kUnavailable;
+  if (s == "XX001" || s == "XX002") return absl::StatusCode::kDataLoss;
   return absl::StatusCode::kInternal;
 }
 

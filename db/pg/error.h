@@ -26,19 +26,33 @@ struct ErrorReport {
   std::string column;      ///< PG_DIAG_COLUMN_NAME, if any.
 };
 
-/// Maps an error report to a status:
-///   UNAVAILABLE          "" (no SQLSTATE: connection lost), class 08, class
-///                        53, 57P01-57P03, and the statement-state errors of
-///                        IsStatementStateError
+/// Maps an error report to a status (SQLSTATEs and classes from Appendix A):
+///   UNAVAILABLE          "" (no SQLSTATE: connection lost), class 08
+///                        connection exception, 28 invalid authorization,
+///                        53 insufficient resources, 58 system error (I/O),
+///                        57P01-57P05 (shutdowns, database dropped, idle
+///                        session timeout), 25006 read_only_sql_transaction
+///                        (a standby after a failover), 25P03 idle in
+///                        transaction timeout, 40003 statement completion
+///                        unknown, 3D000 unknown database, and the
+///                        statement-state errors of IsStatementStateError:
+///                        another attempt may succeed
 ///   ALREADY_EXISTS       23505 unique_violation, 23P01 exclusion_violation
-///   FAILED_PRECONDITION  23503 foreign_key_violation
+///   FAILED_PRECONDITION  23503 foreign_key_violation, 23001
+///                        restrict_violation, 23000 integrity_constraint
 ///   INVALID_ARGUMENT     class 22 data exception, 23502 not_null_violation,
 ///                        23514 check_violation, 54000
-///                        program_limit_exceeded (a value too large to index)
+///                        program_limit_exceeded (a value too large to
+///                        index), 54001 statement_too_complex
 ///   ABORTED              40001 serialization_failure, 40P01 deadlock,
-///                        55P03 lock_not_available
+///                        55P03 lock_not_available, 72000 snapshot_too_old
 ///   DEADLINE_EXCEEDED    57014 query_canceled
-///   INTERNAL             anything else (42 syntax, XX internal, ...)
+///   DATA_LOSS            XX001 data_corrupted, XX002 index_corrupted
+///   INTERNAL             anything else: a fault of the service or of the
+///                        schema, never of the caller (0A feature not
+///                        supported, 21 cardinality, 25 other transaction
+///                        states, 42 syntax or access rule (42501 a missing
+///                        GRANT), 55 object state, P0 PL/pgSQL, XX000)
 /// The message names the constraint and, for 23505/23503, its columns, e.g.
 /// `duplicate key (lower(email::text)) violates users_email_lower_key`.
 /// The SQLSTATE rides along as a payload (see SqlStateOf).
