@@ -1,5 +1,8 @@
 #include "server/schema.h"
 
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "db/pg/transaction.h"
@@ -140,6 +143,22 @@ void VetStatement(const Schema& schema, const db::Statement& statement,
               f->full_name(), " has no presence (make it optional)"));
         }
       }
+    } else if (!b.extra_columns.empty()) {
+      // Read column by column by the service itself.
+      for (const std::string& want : b.extra_columns) {
+        if (std::none_of(info->columns.begin(), info->columns.end(),
+                         [&](const ResultColumn& c) { return c.name == want; })) {
+          problems.push_back(
+              absl::StrCat(where, ": returns no column ", want));
+        }
+      }
+      for (const ResultColumn& col : info->columns) {
+        if (std::find(b.extra_columns.begin(), b.extra_columns.end(),
+                      col.name) == b.extra_columns.end()) {
+          problems.push_back(
+              absl::StrCat(where, ": column ", col.name, " is read by nobody"));
+        }
+      }
     } else if (!info->columns.empty() &&
                st->cardinality != db::Cardinality::kExec) {
       problems.push_back(absl::StrCat(where, ": returns rows nobody reads"));
@@ -158,9 +177,23 @@ void VetStatement(const Schema& schema, const db::Statement& statement,
   }
 }
 
-absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
-                 std::span<const Binding> bindings) {
+std::vector<Binding> InternalBindings() {
+  return {
+      {"ListColumns",
+       nullptr,
+       {},
+       {"tables"},
+       {"table_name", "column_name", "udt_name", "is_nullable", "has_default",
+        "max_length", "table_oid", "attnum"}},
+      {"ListEnumTypes", nullptr, {}, {}, {"oid"}},
+      {"SchemaVersion", nullptr, {}, {}, {"version"}},
+  };
+}
+
+absl::StatusOr<int> Vet(const Schema& schema, const db::QueryCatalog& catalog,
+                        std::span<const Binding> bindings) {
   std::vector<std::string> problems;
+  absl::flat_hash_set<std::string> checked;
   for (const Binding& b : bindings) {
     const db::Statement* st = catalog.Find(b.statement);
     const StatementInfo* info = schema.statement(b.statement);
@@ -169,8 +202,17 @@ absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
       continue;
     }
     VetStatement(schema, *st, *info, b, &problems);
+    checked.insert(b.statement);
   }
-  if (problems.empty()) return absl::OkStatus();
+  for (const db::Statement& st : catalog.statements()) {
+    if (!checked.contains(st.name)) {
+      problems.push_back(absl::StrCat(
+          "query ", st.name, " (", st.file, ":", st.line,
+          "): no method declares it, so nothing checks it (bind it or "
+          "remove it)"));
+    }
+  }
+  if (problems.empty()) return static_cast<int>(checked.size());
   return absl::InvalidArgumentError(
       absl::StrCat("queries do not match the schema or the API:\n  ",
                    absl::StrJoin(problems, "\n  ")));

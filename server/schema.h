@@ -100,12 +100,22 @@ void VetStatement(const Schema& schema, const db::Statement& statement,
                   const StatementInfo& info, const Binding& binding,
                   std::vector<std::string>* problems);
 
+/// The bindings of the queries the service runs about itself
+/// (db/queries/schema.sql: ListColumns, ListEnumTypes, SchemaVersion), which
+/// it reads column by column rather than into a message: `extra_columns`
+/// lists exactly the columns each must return.
+std::vector<Binding> InternalBindings();
+
 /// Checks every binding against the live schema: the statement exists; each
-/// result column names a field of `result` with a fitting type, and a
-/// nullable column fills a field with presence; each parameter has a source.
-/// INVALID_ARGUMENT listing every mismatch, each naming its query.
-absl::Status Vet(const Schema& schema, const db::QueryCatalog& catalog,
-                 std::span<const Binding> bindings);
+/// result column names a field of `result` with a fitting type (or, with no
+/// `result`, is one of `extra_columns`, all of which must be there), and a
+/// nullable column fills a field with presence; each parameter has a
+/// source. Every named query of `catalog` must have a binding, so that none
+/// goes unchecked. Returns the number of named queries checked (then equal to
+/// catalog.statements().size()); INVALID_ARGUMENT listing every mismatch,
+/// each naming its query.
+absl::StatusOr<int> Vet(const Schema& schema, const db::QueryCatalog& catalog,
+                        std::span<const Binding> bindings);
 
 }  // namespace defifundr::server
 

@@ -205,7 +205,11 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
       std::make_unique<OtpServiceImpl>(*s->db_, handler));
   add("defifundr.data.v1.TransactionService",
       std::make_unique<TransactionServiceImpl>(*s->db_, handler));
-  if (absl::Status v = Vet(*s->schema_, catalog, bindings); !v.ok()) return v;
+  std::vector<Binding> vetted = bindings;
+  for (Binding& b : InternalBindings()) vetted.push_back(std::move(b));
+  auto checked = Vet(*s->schema_, catalog, vetted);
+  if (!checked.ok()) return checked.status();
+  s->vetted_queries_ = *checked;
   s->db_->SetBindings(bindings);
 
   auto credentials = Credentials(config);

@@ -112,6 +112,9 @@ class DataServer {
 
   /// The port actually bound (useful with port 0).
   int port() const { return port_; }
+  /// How many named queries start-up vetting checked, parameters and result
+  /// columns (every one the service embeds; see Vet).
+  int vetted_queries() const { return vetted_queries_; }
   /// Drains and stops: health NOT_SERVING; the lame-duck phase (new calls
   /// get UNAVAILABLE, see ServerConfig::drain_quiet); then stops accepting
   /// connections and lets in-flight RPCs finish within what is left of
@@ -154,6 +157,7 @@ class DataServer {
       service_statements_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  int vetted_queries_ = 0;
   // The health-only plaintext server (health_listen), or null.
   std::unique_ptr<grpc::Server> health_server_;
   int health_port_ = 0;

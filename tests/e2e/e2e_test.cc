@@ -10,12 +10,14 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/client.h"
@@ -108,6 +110,29 @@ TEST(CliTest, SeedRefusesADatabaseThatIsNotThrowawayUnlessConfirmed) {
             0)
       << out;
   EXPECT_EQ((*db)->Scalar("SELECT count(*) FROM users"), "5");
+}
+
+// `vet` checks every named query the service embeds (parameters and result
+// columns), and says how many: as many as db/queries/*.sql has `-- name:`
+// entries.
+TEST(CliTest, VetChecksEveryNamedQuery) {
+  int named = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(DEFIFUNDR_QUERIES_DIR)) {
+    if (entry.path().extension() != ".sql") continue;
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      if (absl::StartsWith(line, "-- name:")) ++named;
+    }
+  }
+  ASSERT_GT(named, 80);
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::string out;
+  ASSERT_EQ(RunCli({"vet"}, (*db)->url(), &out), 0) << out;
+  EXPECT_THAT(out, HasSubstr(absl::StrCat("vet: checked ", named, " of ",
+                                          named, " named queries")));
 }
 
 // Goose's spellings of the flags work next to ours (-allow-missing,

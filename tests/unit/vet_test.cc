@@ -108,10 +108,16 @@ Binding ListUsersBinding() {
                  {"after_time", "page_limit"}};
 }
 
+// Vets `binding` with the good bindings of the catalog's other queries
+// (every query needs one).
 absl::Status VetOne(const Schema& schema, const Binding& binding) {
   const db::QueryCatalog catalog = Catalog();
-  const Binding bindings[] = {binding};
-  return Vet(schema, catalog, bindings);
+  std::vector<Binding> bindings;
+  for (Binding b : {GetUserBinding(), DeleteUserBinding(), ListUsersBinding()}) {
+    if (b.statement != binding.statement) bindings.push_back(std::move(b));
+  }
+  bindings.push_back(binding);
+  return Vet(schema, catalog, bindings).status();
 }
 
 TEST(VetTest, MatchingBindingsPass) {
@@ -120,14 +126,38 @@ TEST(VetTest, MatchingBindingsPass) {
   const db::QueryCatalog catalog = Catalog();
   const Binding bindings[] = {GetUserBinding(), DeleteUserBinding(),
                               ListUsersBinding()};
-  const absl::Status s = Vet(schema, catalog, bindings);
-  EXPECT_TRUE(s.ok()) << s;
+  const absl::StatusOr<int> checked = Vet(schema, catalog, bindings);
+  ASSERT_TRUE(checked.ok()) << checked.status();
+  EXPECT_EQ(*checked, 3);
 }
 
-TEST(VetTest, NoBindingsPass) {
+// A named query no method declares would go unchecked: vet names it.
+TEST(VetTest, AQueryWithoutABindingIsInvalid) {
   const Schema schema =
       MakeSchema(GoodGetUser(), GoodDeleteUser(), GoodListUsers());
-  EXPECT_TRUE(Vet(schema, Catalog(), {}).ok());
+  const db::QueryCatalog catalog = Catalog();
+  const Binding bindings[] = {GetUserBinding(), ListUsersBinding()};
+  const absl::Status s = Vet(schema, catalog, bindings).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()),
+              AllOf(HasSubstr("query DeleteUser (users.sql:4): no method "
+                              "declares it"),
+                    Not(HasSubstr("GetUser"))));
+}
+
+// Queries the service reads column by column: the columns it reads must be
+// exactly those returned.
+TEST(VetTest, AnInternalQueryMustReturnExactlyTheColumnsRead) {
+  const Schema schema =
+      MakeSchema(GoodGetUser(), GoodDeleteUser(), GoodListUsers());
+  Binding get_user{"GetUser", nullptr, {GetUserRequest::descriptor()}, {},
+                   {"id", "email", "profile_picture"}};
+  EXPECT_TRUE(VetOne(schema, get_user).ok());
+  get_user.extra_columns = {"id", "email", "phone"};
+  const absl::Status s = VetOne(schema, get_user);
+  EXPECT_THAT(std::string(s.message()),
+              AllOf(HasSubstr("returns no column phone"),
+                    HasSubstr("column profile_picture is read by nobody")));
 }
 
 TEST(VetTest, ResultColumnWithoutFieldIsInvalid) {
@@ -242,7 +272,7 @@ TEST(VetTest, ListsEveryMismatch) {
   const db::QueryCatalog catalog = Catalog();
   const Binding bindings[] = {GetUserBinding(), DeleteUserBinding(),
                               ListUsersBinding()};
-  const absl::Status s = Vet(schema, catalog, bindings);
+  const absl::Status s = Vet(schema, catalog, bindings).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()),
               AllOf(HasSubstr("GetUser"), HasSubstr("password_hash"),
