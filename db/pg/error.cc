@@ -99,12 +99,12 @@ absl::Status StatusFromReport(const ErrorReport& r) {
   } else if (r.sqlstate.empty()) {
     message = absl::StrCat("database connection failed: ", r.message);
   } else {
-    // PostgreSQL quotes the offending value in some messages (22P02
-    // "invalid input syntax for type uuid: \"...\""): at most 256 bytes of
-    // it reach a caller or the log.
+    // PostgreSQL quotes the offending value in a data exception's message
+    // (22P02 "invalid input syntax for type uuid: \"...\""): at most 256
+    // bytes of it reach a caller or the log.
     constexpr size_t kMaxMessage = 256;
     message = r.message;
-    if (message.size() > kMaxMessage) {
+    if (absl::StartsWith(r.sqlstate, "22") && message.size() > kMaxMessage) {
       size_t n = kMaxMessage;
       while (n > 0 && (static_cast<unsigned char>(message[n]) & 0xC0) == 0x80) {
         --n;
