@@ -369,26 +369,26 @@ struct ParamArrays {
   }
 };
 
-// The statement that tags a pipeline's statements with the request they
-// serve (CallOptions::application_name).
-constexpr char kSetApplicationNameStatement[] =
-    "defifundr_set_application_name";
-constexpr char kSetApplicationNameSql[] =
-    "SELECT pg_catalog.set_config('application_name', $1, true)";
-
 }  // namespace
 
-absl::Status Connection::SendSetApplicationName(const std::string& name) {
-  const char* values[] = {name.c_str()};
-  if (IsPrepared(kSetApplicationNameStatement)) {
-    if (!PQsendQueryPrepared(conn_, kSetApplicationNameStatement, 1, values,
+std::string StatementTimeoutParam(absl::Time deadline) {
+  if (deadline == absl::InfiniteFuture()) return "";
+  return absl::StrCat(
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(deadline - absl::Now())));
+}
+
+absl::Status Connection::SendCallSettings(const CallOptions& options) {
+  const std::string timeout = StatementTimeoutParam(options.deadline);
+  const char* values[] = {options.application_name.c_str(), timeout.c_str()};
+  if (IsPrepared(kCallSettingsStatement)) {
+    if (!PQsendQueryPrepared(conn_, kCallSettingsStatement, 2, values,
                              nullptr, nullptr, 0)) {
       return ConnectionError("send");
     }
     return absl::OkStatus();
   }
-  if (!PQsendQueryParams(conn_, kSetApplicationNameSql, 1, nullptr, values,
-                         nullptr, nullptr, 0)) {
+  if (!PQsendQueryParams(conn_, kCallSettingsSql, 2, nullptr, values, nullptr,
+                         nullptr, 0)) {
     return ConnectionError("send");
   }
   return absl::OkStatus();
@@ -396,20 +396,23 @@ absl::Status Connection::SendSetApplicationName(const std::string& name) {
 
 absl::StatusOr<bool> Connection::StartTaggedPipeline(
     const CallOptions& options) {
-  if (options.application_name.empty() || !IsIdle()) return false;
+  if ((options.application_name.empty() &&
+       options.deadline == absl::InfiniteFuture()) ||
+      !IsIdle()) {
+    return false;
+  }
   if (statement_cache_ == StatementCache::kPrepared &&
-      !IsPrepared(kSetApplicationNameStatement)) {
+      !IsPrepared(kCallSettingsStatement)) {
     // Prepared once per connection, before its first pipeline.
-    if (absl::Status s = Prepare(kSetApplicationNameStatement,
-                                 kSetApplicationNameSql, options);
+    if (absl::Status s =
+            Prepare(kCallSettingsStatement, kCallSettingsSql, options);
         !s.ok() && SqlStateOf(s) != "42P05") {
       return s;
     }
-    prepared_.insert(kSetApplicationNameStatement);
+    prepared_.insert(kCallSettingsStatement);
   }
   if (PQenterPipelineMode(conn_) != 1) return ConnectionError("pipeline");
-  if (absl::Status s = SendSetApplicationName(options.application_name);
-      !s.ok()) {
+  if (absl::Status s = SendCallSettings(options); !s.ok()) {
     if (!IsBroken() && PQexitPipelineMode(conn_) != 1) broken_ = true;
     return s;
   }
@@ -545,7 +548,7 @@ absl::StatusOr<Result> Connection::ExecStatement(absl::string_view name,
   prepared_.erase(name);
   // The statement tagging the pipeline may be what was lost (DEALLOCATE
   // ALL loses both): prepared again too.
-  prepared_.erase(kSetApplicationNameStatement);
+  prepared_.erase(kCallSettingsStatement);
   recheck_.insert(std::string(name));
   if (SqlStateOf(result.status()) != "26000") stale_.insert(std::string(name));
   log::Info("prepared statement lost or stale; preparing it again",

@@ -45,6 +45,23 @@ struct CallOptions {
   std::string application_name;
 };
 
+/// The statement that carries a call's settings in the same round trip as
+/// the call's statement, local to its (implicit) transaction: $1 the
+/// application_name, $2 the statement_timeout in milliseconds ('' keeps the
+/// session's value for either). Sending the deadline to the server makes it
+/// end the statement itself, also when a cancel request is lost (one that
+/// reaches the backend before the statement does has no effect).
+inline constexpr char kCallSettingsStatement[] = "defifundr_call_settings";
+inline constexpr char kCallSettingsSql[] =
+    "SELECT pg_catalog.set_config('application_name', CASE WHEN $1 = '' "
+    "THEN pg_catalog.current_setting('application_name') ELSE $1 END, true), "
+    "pg_catalog.set_config('statement_timeout', CASE WHEN $2 = '' THEN "
+    "pg_catalog.current_setting('statement_timeout') ELSE $2 END, true)";
+
+/// $2 of kCallSettingsSql for `deadline`: the milliseconds left (at least
+/// 1), or "" for no deadline.
+std::string StatementTimeoutParam(absl::Time deadline);
+
 /// A text-format parameter; nullopt is SQL NULL. Must not contain a NUL byte.
 using Param = std::optional<std::string>;
 
@@ -170,13 +187,14 @@ class Connection {
   // and leaves pipeline mode; the result is the last query's, the status
   // the first error.
   absl::StatusOr<Result> Await(const CallOptions& options);
-  // Sends set_config('application_name', name, true) as the first query of
-  // a pipeline the caller has entered (pipeline mode).
-  absl::Status SendSetApplicationName(const std::string& name);
-  // Enters pipeline mode and sends the application name first when
-  // `options` carry one and no transaction is open (a transaction has it
-  // from Transaction::Begin); the caller then sends its statement and calls
-  // FinishPipeline. Returns whether a pipeline was started.
+  // Sends kCallSettingsSql (application_name, statement_timeout) as the
+  // first query of a pipeline the caller has entered (pipeline mode).
+  absl::Status SendCallSettings(const CallOptions& options);
+  // Enters pipeline mode and sends the call's settings first when `options`
+  // carry an application name or a deadline and no transaction is open (a
+  // transaction has them from Transaction::Begin); the caller then sends its
+  // statement and calls FinishPipeline. Returns whether a pipeline was
+  // started.
   absl::StatusOr<bool> StartTaggedPipeline(const CallOptions& options);
   // Marks the end of the pipeline (a Sync) after the caller's statement.
   absl::Status FinishPipeline();

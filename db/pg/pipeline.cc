@@ -22,15 +22,11 @@
 namespace defifundr::db::pg {
 namespace {
 
-// The per-segment settings: the caller's application_name and its deadline
-// as statement_timeout, both local to the segment's implicit transaction.
-// An empty parameter keeps the session's value.
-constexpr char kSettingsName[] = "defifundr_call_settings";
-constexpr char kSettingsSql[] =
-    "SELECT pg_catalog.set_config('application_name', CASE WHEN $1 = '' "
-    "THEN pg_catalog.current_setting('application_name') ELSE $1 END, true), "
-    "pg_catalog.set_config('statement_timeout', CASE WHEN $2 = '' THEN "
-    "pg_catalog.current_setting('statement_timeout') ELSE $2 END, true)";
+// The per-segment settings (kCallSettingsSql): the caller's
+// application_name and its deadline as statement_timeout, both local to the
+// segment's implicit transaction.
+constexpr const char* kSettingsName = kCallSettingsStatement;
+constexpr const char* kSettingsSql = kCallSettingsSql;
 
 // How often the loop looks at cancellations and deadlines.
 constexpr absl::Duration kTick = absl::Milliseconds(20);
@@ -83,10 +79,7 @@ struct Conn {
 };
 
 std::string ParamsText(const CallOptions& options) {
-  if (options.deadline == absl::InfiniteFuture()) return "";
-  const int64_t ms = std::max<int64_t>(
-      1, absl::ToInt64Milliseconds(options.deadline - absl::Now()));
-  return absl::StrCat(ms);
+  return StatementTimeoutParam(options.deadline);
 }
 
 }  // namespace
