@@ -42,7 +42,7 @@ absl::StatusOr<std::vector<db::pg::Param>> Database::Bind(
 
 absl::StatusOr<db::pg::Result> Database::RunOn(
     db::pg::Connection& conn, const db::pg::CallOptions& options,
-    absl::string_view statement, std::span<const ParamSource> sources,
+    db::QueryName statement, std::span<const ParamSource> sources,
     const ExtraParams& extras) {
   auto params = Bind(statement, sources, extras);
   if (!params.ok()) return params.status();
@@ -76,7 +76,7 @@ absl::StatusOr<db::pg::Result> Database::Exec(
 
 absl::StatusOr<int64_t> Database::SchemaVersion(
     const db::pg::CallOptions& options) {
-  auto r = Run(options, "SchemaVersion", {});
+  auto r = Run(options, db::queries::kSchemaVersion, {});
   if (!r.ok()) return r.status();
   auto row = r->SingleRow();
   if (!row.ok()) return row.status();
@@ -133,7 +133,9 @@ absl::Status Database::CheckFits(absl::string_view statement,
 }
 
 void Database::SetBindings(std::span<const Binding> bindings) {
-  for (const Binding& b : bindings) bindings_.emplace(b.statement, b);
+  for (const Binding& b : bindings) {
+    bindings_.emplace(std::string(b.statement.name()), b);
+  }
 }
 
 absl::Status Database::RecheckMismatched(const db::pg::CallOptions& options) {
@@ -157,7 +159,7 @@ absl::flat_hash_set<std::string> Database::MismatchedStatements() const {
 }
 
 absl::StatusOr<db::pg::Result> Database::Run(
-    const db::pg::CallOptions& options, absl::string_view statement,
+    const db::pg::CallOptions& options, db::QueryName statement,
     std::span<const ParamSource> sources, const ExtraParams& extras) {
   // Bind first: bad input is rejected without taking a connection.
   auto params = Bind(statement, sources, extras);
@@ -168,7 +170,7 @@ absl::StatusOr<db::pg::Result> Database::Run(
 }
 
 absl::Status Database::FetchOne(const db::pg::CallOptions& options,
-                                absl::string_view statement,
+                                db::QueryName statement,
                                 std::span<const ParamSource> sources,
                                 google::protobuf::Message* out,
                                 const ExtraParams& extras) {
@@ -180,7 +182,7 @@ absl::Status Database::FetchOne(const db::pg::CallOptions& options,
 }
 
 absl::StatusOr<int> Database::FetchMany(
-    const db::pg::CallOptions& options, absl::string_view statement,
+    const db::pg::CallOptions& options, db::QueryName statement,
     std::span<const ParamSource> sources, const ExtraParams& extras,
     google::protobuf::Message* out,
     const google::protobuf::FieldDescriptor* field) {
@@ -190,7 +192,7 @@ absl::StatusOr<int> Database::FetchMany(
 }
 
 absl::StatusOr<int64_t> Database::Execute(const db::pg::CallOptions& options,
-                                          absl::string_view statement,
+                                          db::QueryName statement,
                                           std::span<const ParamSource> sources,
                                           const ExtraParams& extras) {
   auto result = Run(options, statement, sources, extras);
@@ -199,7 +201,7 @@ absl::StatusOr<int64_t> Database::Execute(const db::pg::CallOptions& options,
 }
 
 void Database::RunAsync(const db::pg::CallOptions& options,
-                        absl::string_view statement,
+                        db::QueryName statement,
                         std::span<const ParamSource> sources,
                         const ExtraParams& extras, ResultCallback done) {
   // Bind first, on the caller's thread: bad input takes no connection.
@@ -256,7 +258,7 @@ bool Database::OffPipeline(absl::string_view statement) const {
 }
 
 void Database::FetchOneAsync(const db::pg::CallOptions& options,
-                             absl::string_view statement,
+                             db::QueryName statement,
                              std::span<const ParamSource> sources,
                              google::protobuf::Message* out,
                              StatusCallback done) {
@@ -270,7 +272,7 @@ void Database::FetchOneAsync(const db::pg::CallOptions& options,
 }
 
 void Database::FetchManyAsync(const db::pg::CallOptions& options,
-                              absl::string_view statement,
+                              db::QueryName statement,
                               std::span<const ParamSource> sources,
                               const ExtraParams& extras,
                               google::protobuf::Message* out,

@@ -26,6 +26,7 @@
 #include "db/pg/pool.h"
 #include "db/pg/transaction.h"
 #include "db/query_catalog.h"
+#include "db/query_name.h"
 #include "server/codec.h"
 #include "server/executor.h"
 #include "server/schema.h"
@@ -50,20 +51,20 @@ class Database {
   /// CANCELLED (statement cancelled on the server), and the SQLSTATE
   /// classification of db/pg/error.h.
   absl::StatusOr<db::pg::Result> Run(const db::pg::CallOptions& options,
-                                     absl::string_view statement,
+                                     db::QueryName statement,
                                      std::span<const ParamSource> sources,
                                      const ExtraParams& extras = {});
   /// The same on a given connection (inside a transaction).
   absl::StatusOr<db::pg::Result> RunOn(db::pg::Connection& conn,
                                        const db::pg::CallOptions& options,
-                                       absl::string_view statement,
+                                       db::QueryName statement,
                                        std::span<const ParamSource> sources,
                                        const ExtraParams& extras = {});
 
   /// Runs a `:one` statement and fills `out` from its row. NOT_FOUND when
   /// it returns no row.
   absl::Status FetchOne(const db::pg::CallOptions& options,
-                        absl::string_view statement,
+                        db::QueryName statement,
                         std::span<const ParamSource> sources,
                         google::protobuf::Message* out,
                         const ExtraParams& extras = {});
@@ -71,7 +72,7 @@ class Database {
   /// Runs a statement and appends one message per row to the repeated
   /// message field `field` of `out`. Returns the number of rows.
   absl::StatusOr<int> FetchMany(const db::pg::CallOptions& options,
-                                absl::string_view statement,
+                                db::QueryName statement,
                                 std::span<const ParamSource> sources,
                                 const ExtraParams& extras,
                                 google::protobuf::Message* out,
@@ -79,7 +80,7 @@ class Database {
 
   /// Runs an `:exec`/`:execrows` statement; returns the affected rows.
   absl::StatusOr<int64_t> Execute(const db::pg::CallOptions& options,
-                                  absl::string_view statement,
+                                  db::QueryName statement,
                                   std::span<const ParamSource> sources,
                                   const ExtraParams& extras = {});
 
@@ -101,22 +102,22 @@ class Database {
   /// Runs `statement` through the pool, never on the pipeline: for a
   /// statement that may run long (a search), which on a pipeline connection
   /// would hold up every statement queued behind it.
-  void KeepOffPipeline(absl::string_view statement) {
+  void KeepOffPipeline(db::QueryName statement) {
     absl::MutexLock lock(&mu_);
-    off_pipeline_.insert(std::string(statement));
+    off_pipeline_.insert(std::string(statement.name()));
   }
   /// Run, FetchOne and FetchMany without blocking the caller: the same
   /// outcomes, given to `done` (exactly once; `out` and the messages behind
   /// `sources` must live until then).
-  void RunAsync(const db::pg::CallOptions& options, absl::string_view statement,
+  void RunAsync(const db::pg::CallOptions& options, db::QueryName statement,
                 std::span<const ParamSource> sources, const ExtraParams& extras,
                 ResultCallback done);
   void FetchOneAsync(const db::pg::CallOptions& options,
-                     absl::string_view statement,
+                     db::QueryName statement,
                      std::span<const ParamSource> sources,
                      google::protobuf::Message* out, StatusCallback done);
   void FetchManyAsync(const db::pg::CallOptions& options,
-                      absl::string_view statement,
+                      db::QueryName statement,
                       std::span<const ParamSource> sources,
                       const ExtraParams& extras, google::protobuf::Message* out,
                       const google::protobuf::FieldDescriptor* field,

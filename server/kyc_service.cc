@@ -5,6 +5,7 @@
 namespace defifundr::server {
 
 using namespace data::v1;  // NOLINT: the service's own messages.
+namespace queries = db::queries;
 
 namespace {
 
@@ -23,9 +24,17 @@ KycServiceImpl::KycServiceImpl(Database& db, const HandlerOptions& options)
                        "kyc",
                        "created_at",
                        {"user_id", "created_at", "updated_at"},
+                       StandardQueries{
+                           .create = queries::kCreateKyc,
+                           .get = queries::kGetKyc,
+                           .update = queries::kUpdateKyc,
+                           .delete_ = queries::kDeleteKyc,
+                           .list = queries::kListKycs,
+                           .count = queries::kCountKycs,
+                       },
                        {
                            {"GetKycByUserId",
-                            "GetKycByUserId",
+                            queries::kGetKycByUserId,
                             MethodKind::kOne,
                             {"user_id"}},
                        }},

@@ -11,6 +11,7 @@
 namespace defifundr::server {
 
 using namespace data::v1;  // NOLINT: the service's own messages.
+namespace queries = db::queries;
 
 namespace {
 
@@ -31,19 +32,28 @@ OtpServiceImpl::OtpServiceImpl(Database& db, const HandlerOptions& options)
               "otp_verifications",
               "created_at",
               {"user_id", "created_at"},
+              StandardQueries{
+                  .create = queries::kCreateOtp,
+                  .get = queries::kGetOtp,
+                  .update = queries::kUpdateOtp,
+                  .delete_ = queries::kDeleteOtp,
+                  .list = queries::kListOtps,
+                  .count = queries::kCountOtps,
+                  .get_by_request_id = queries::kGetOtpByRequestId,
+              },
               {
                   {"GetActiveOtp",
-                   "GetActiveOtp",
+                   queries::kGetActiveOtp,
                    MethodKind::kOne,
                    {"user_id", "purpose"}},
                   {"ListPendingOtps",
-                   "ListPendingOtps",
+                   queries::kListPendingOtps,
                    MethodKind::kPage,
                    {"user_id"},
-                   "CountPendingOtps"},
-                  {"CountActiveOtps", "CountActiveOtps", MethodKind::kOne, {}},
+                   queries::kCountPendingOtps},
+                  {"CountActiveOtps", queries::kCountActiveOtps, MethodKind::kOne, {}},
                   {"DeleteExpiredOtps",
-                   "DeleteExpiredOtps",
+                   queries::kDeleteExpiredOtps,
                    MethodKind::kAffected,
                    {"expired_before"}},
               }},
@@ -60,15 +70,15 @@ std::vector<Binding> OtpServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();
   const auto* verify = Descriptor()->FindMethodByName("VerifyOtp");
   const auto* otp = Otp::descriptor();
-  b.push_back({"LockOtpCreation", nullptr, {otp}, {}});
-  b.push_back({"DeletePendingOtp", nullptr, {otp}, {}});
-  b.push_back({"LockOtpById", otp, {verify->input_type()}, {}, {"expired"}});
-  b.push_back({"LockOtpByUserPurpose",
+  b.push_back({queries::kLockOtpCreation, nullptr, {otp}, {}});
+  b.push_back({queries::kDeletePendingOtp, nullptr, {otp}, {}});
+  b.push_back({queries::kLockOtpById, otp, {verify->input_type()}, {}, {"expired"}});
+  b.push_back({queries::kLockOtpByUserPurpose,
                otp,
                {VerifyOtpRequest::UserPurpose::descriptor()},
                {},
                {"expired"}});
-  b.push_back({"RecordOtpAttempt", otp, {otp}, {"verified"}});
+  b.push_back({queries::kRecordOtpAttempt, otp, {otp}, {"verified"}});
   return b;
 }
 
@@ -158,22 +168,22 @@ absl::Status OtpServiceImpl::DoCreateOtp(grpc::ServerContext* ctx,
   return db::pg::RunInTransaction(
       db.pool(), db::pg::IsolationLevel::kReadCommitted, options,
       [&](db::pg::Connection& conn) -> absl::Status {
-        if (auto lock = db.RunOn(conn, options, "LockOtpCreation", otp_only);
+        if (auto lock = db.RunOn(conn, options, queries::kLockOtpCreation, otp_only);
             !lock.ok()) {
           return lock.status();
         }
         if (!request.request_id().empty()) {
           const ParamSource by_request[] = {{"", &request}};
           auto earlier =
-              db.RunOn(conn, options, "GetOtpByRequestId", by_request);
+              db.RunOn(conn, options, queries::kGetOtpByRequestId, by_request);
           if (!earlier.ok()) return earlier.status();
           if (earlier->rows() > 0) return DecodeRow(*earlier, 0, response);
         }
-        if (auto gone = db.RunOn(conn, options, "DeletePendingOtp", otp_only);
+        if (auto gone = db.RunOn(conn, options, queries::kDeletePendingOtp, otp_only);
             !gone.ok()) {
           return gone.status();
         }
-        auto created = db.RunOn(conn, options, "CreateOtp", with_request);
+        auto created = db.RunOn(conn, options, queries::kCreateOtp, with_request);
         if (!created.ok()) return created.status();
         if (created->rows() == 0) {
           return absl::AbortedError(
@@ -188,10 +198,10 @@ absl::Status OtpServiceImpl::DoVerifyOtp(grpc::ServerContext* ctx,
                                          VerifyOtpResponse* response) {
   if (request.code().empty())
     return absl::InvalidArgumentError("code: required");
-  std::string statement;
+  db::QueryName statement;
   ParamSource key{"", &request};
   if (request.key_case() == VerifyOtpRequest::kId && !request.id().empty()) {
-    statement = "LockOtpById";
+    statement = queries::kLockOtpById;
   } else if (request.key_case() == VerifyOtpRequest::kUserPurpose) {
     if (absl::Status s =
             Table::CheckFields(request.user_purpose(), {"user_id", "purpose"});
@@ -199,7 +209,7 @@ absl::Status OtpServiceImpl::DoVerifyOtp(grpc::ServerContext* ctx,
       return absl::InvalidArgumentError(
           absl::StrCat("user_purpose.", s.message()));
     }
-    statement = "LockOtpByUserPurpose";
+    statement = queries::kLockOtpByUserPurpose;
     key = {"user_purpose.", &request.user_purpose()};
   } else {
     return absl::InvalidArgumentError("key: set id or user_purpose (required)");
@@ -243,7 +253,7 @@ absl::Status OtpServiceImpl::DoVerifyOtp(grpc::ServerContext* ctx,
                           request.code().size()) == 0;
         const ParamSource attempt[] = {{"", otp}};
         auto recorded =
-            db.RunOn(conn, options, "RecordOtpAttempt", attempt,
+            db.RunOn(conn, options, queries::kRecordOtpAttempt, attempt,
                      {{"verified", std::string(match ? "t" : "f")}});
         if (!recorded.ok()) return recorded.status();
         response->clear_otp();

@@ -179,14 +179,14 @@ void VetStatement(const Schema& schema, const db::Statement& statement,
 
 std::vector<Binding> InternalBindings() {
   return {
-      {"ListColumns",
+      {db::queries::kListColumns,
        nullptr,
        {},
        {"tables"},
        {"table_name", "column_name", "udt_name", "is_nullable", "has_default",
         "max_length", "table_oid", "attnum"}},
-      {"ListEnumTypes", nullptr, {}, {}, {"oid"}},
-      {"SchemaVersion", nullptr, {}, {}, {"version"}},
+      {db::queries::kListEnumTypes, nullptr, {}, {}, {"oid"}},
+      {db::queries::kSchemaVersion, nullptr, {}, {}, {"version"}},
   };
 }
 
@@ -198,11 +198,12 @@ absl::StatusOr<int> Vet(const Schema& schema, const db::QueryCatalog& catalog,
     const db::Statement* st = catalog.Find(b.statement);
     const StatementInfo* info = schema.statement(b.statement);
     if (st == nullptr || info == nullptr) {
-      problems.push_back(absl::StrCat("query ", b.statement, ": not defined"));
+      problems.push_back(
+          absl::StrCat("query ", b.statement.name(), ": not defined"));
       continue;
     }
     VetStatement(schema, *st, *info, b, &problems);
-    checked.insert(b.statement);
+    checked.insert(std::string(b.statement.name()));
   }
   for (const db::Statement& st : catalog.statements()) {
     if (!checked.contains(st.name)) {

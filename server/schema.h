@@ -19,6 +19,8 @@
 #include "absl/strings/string_view.h"
 #include "db/pg/connection.h"
 #include "db/query_catalog.h"
+#include "db/query_name.h"
+#include "db/query_names.h"
 
 namespace defifundr::server {
 
@@ -81,7 +83,8 @@ class Schema {
 /// How a handler uses a statement: which message its rows fill and which
 /// messages its `@name` parameters come from.
 struct Binding {
-  std::string statement;
+  /// The named query (db/query_names.h).
+  db::QueryName statement;
   /// Message each row fills; nullptr for statements without rows.
   const google::protobuf::Descriptor* result = nullptr;
   std::vector<const google::protobuf::Descriptor*> sources;

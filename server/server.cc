@@ -186,7 +186,7 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   auto add = [&](absl::string_view name, auto service) {
     std::vector<std::string> statements;
     for (Binding& b : service->Bindings()) {
-      statements.push_back(b.statement);
+      statements.push_back(std::string(b.statement.name()));
       bindings.push_back(std::move(b));
     }
     s->service_statements_.emplace_back(std::string(name),

@@ -9,6 +9,7 @@
 namespace defifundr::server {
 
 using namespace data::v1;  // NOLINT: the service's own messages.
+namespace queries = db::queries;
 
 namespace {
 
@@ -29,36 +30,45 @@ SessionServiceImpl::SessionServiceImpl(Database& db,
                  "sessions",
                  "created_at",
                  {"user_id", "created_at"},
+                 StandardQueries{
+                     .create = queries::kCreateSession,
+                     .get = queries::kGetSession,
+                     .update = queries::kUpdateSession,
+                     .delete_ = queries::kDeleteSession,
+                     .list = queries::kListSessions,
+                     .count = queries::kCountSessions,
+                     .get_by_request_id = queries::kGetSessionByRequestId,
+                 },
                  {
                      {"GetSessionByRefreshToken",
-                      "GetSessionByRefreshToken",
+                      queries::kGetSessionByRefreshToken,
                       MethodKind::kOne,
                       {"refresh_token"}},
                      {"CountActiveSessions",
-                      "CountActiveSessions",
+                      queries::kCountActiveSessions,
                       MethodKind::kOne,
                       {}},
                      {"UpdateRefreshToken",
-                      "UpdateRefreshToken",
+                      queries::kUpdateRefreshToken,
                       MethodKind::kOne,
                       {"id", "refresh_token"},
-                      "",
+                      {},
                       /*check_columns=*/true},
-                     {"BlockSession", "BlockSession", MethodKind::kOne, {"id"}},
+                     {"BlockSession", queries::kBlockSession, MethodKind::kOne, {"id"}},
                      {"BlockUserSessions",
-                      "BlockUserSessions",
+                      queries::kBlockUserSessions,
                       MethodKind::kAffected,
                       {"user_id"}},
                      {"BlockExpiredSessions",
-                      "BlockExpiredSessions",
+                      queries::kBlockExpiredSessions,
                       MethodKind::kAffected,
                       {}},
                      {"DeleteUserSessions",
-                      "DeleteUserSessions",
+                      queries::kDeleteUserSessions,
                       MethodKind::kAffected,
                       {"user_id"}},
                      {"DeleteExpiredSessions",
-                      "DeleteExpiredSessions",
+                      queries::kDeleteExpiredSessions,
                       MethodKind::kAffected,
                       {"expired_before"}},
                  }},
@@ -78,7 +88,7 @@ SessionServiceImpl::SessionServiceImpl(Database& db,
 std::vector<Binding> SessionServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();
   const auto* rotate = Descriptor()->FindMethodByName("RotateSession");
-  b.push_back({"LockSession",
+  b.push_back({queries::kLockSession,
                rotate->output_type(),
                {rotate->input_type()},
                {},
@@ -193,7 +203,7 @@ absl::Status SessionServiceImpl::DoRotateSession(
   return db::pg::RunInTransaction(
       db.pool(), db::pg::IsolationLevel::kReadCommitted, options,
       [&](db::pg::Connection& conn) -> absl::Status {
-        auto old = db.RunOn(conn, options, "LockSession", by_request);
+        auto old = db.RunOn(conn, options, queries::kLockSession, by_request);
         if (!old.ok()) return old.status();
         if (old->rows() == 0) {
           return absl::NotFoundError(
@@ -203,7 +213,7 @@ absl::Status SessionServiceImpl::DoRotateSession(
         // replacement it created.
         if (!request.request_id().empty()) {
           auto earlier =
-              db.RunOn(conn, options, "GetSessionByRequestId", by_request);
+              db.RunOn(conn, options, queries::kGetSessionByRequestId, by_request);
           if (!earlier.ok()) return earlier.status();
           if (earlier->rows() > 0) return DecodeRow(*earlier, 0, response);
         }
@@ -231,12 +241,12 @@ absl::Status SessionServiceImpl::DoRotateSession(
             !s.ok()) {
           return s;
         }
-        if (auto blocked = db.RunOn(conn, options, "BlockSession", by_request);
+        if (auto blocked = db.RunOn(conn, options, queries::kBlockSession, by_request);
             !blocked.ok()) {
           return blocked.status();
         }
         const ParamSource sources[] = {{"session.", &next}, {"", &request}};
-        auto created = db.RunOn(conn, options, "CreateSession", sources);
+        auto created = db.RunOn(conn, options, queries::kCreateSession, sources);
         if (!created.ok()) return created.status();
         if (created->rows() == 0) {
           return absl::AbortedError(

@@ -61,13 +61,6 @@ std::string GetString(const Message& m, absl::string_view name) {
 Table::Table(Database& db, TableSpec spec, HandlerOptions options)
     : db_(db), spec_(std::move(spec)), options_(options) {
   resource_ = Output(spec_.service, absl::StrCat("Get", spec_.entity));
-  create_statement_ = absl::StrCat("Create", spec_.entity);
-  get_statement_ = absl::StrCat("Get", spec_.entity);
-  get_by_request_id_statement_ =
-      absl::StrCat("Get", spec_.entity, "ByRequestId");
-  list_statement_ = absl::StrCat("List", spec_.plural);
-  list_desc_statement_ = absl::StrCat("List", spec_.plural, "Desc");
-  count_statement_ = absl::StrCat("Count", spec_.plural);
   running_ = std::make_unique<std::atomic<int>[]>(spec_.methods.size());
   for (const Method& m : spec_.methods) {
     if (!m.search) continue;
@@ -127,7 +120,7 @@ void Table::CreateAsync(grpc::ServerContextBase* ctx, const Message& request,
   }
   const ParamSource sources[] = {{prefix, &resource}, {"", &request}};
   const db::pg::CallOptions options = CallOptions(ctx);
-  db_.FetchOneAsync(options, create_statement_, sources, response,
+  db_.FetchOneAsync(options, q().create, sources, response,
                     [this, options, &request, response,
                      done = std::move(done)](absl::Status s) mutable {
                       // An idempotent create (AIP-155) whose request_id was
@@ -137,7 +130,7 @@ void Table::CreateAsync(grpc::ServerContextBase* ctx, const Message& request,
                           !GetString(request, "request_id").empty()) {
                         const ParamSource by_request[] = {{"", &request}};
                         return db_.FetchOneAsync(
-                            options, get_by_request_id_statement_, by_request,
+                            options, q().get_by_request_id, by_request,
                             response, std::move(done));
                       }
                       done(s);
@@ -156,7 +149,7 @@ void Table::GetAsync(grpc::ServerContextBase* ctx, const Message& request,
   if (absl::Status s = Admit(); !s.ok()) return done(s);
   if (absl::Status s = CheckId(request, "id"); !s.ok()) return done(s);
   const ParamSource sources[] = {{"", &request}};
-  db_.FetchOneAsync(CallOptions(ctx), get_statement_, sources, response,
+  db_.FetchOneAsync(CallOptions(ctx), q().get, sources, response,
                     [this, &request, done = std::move(done)](absl::Status s) {
                       done(NotFound(s, GetString(request, "id")));
                     });
@@ -195,7 +188,7 @@ absl::Status Table::DoUpdate(grpc::ServerContextBase* ctx,
   const ParamSource sources[] = {{prefix, &resource}, {"", &request}};
   absl::Status s =
       db_.FetchOne(CallOptionsFor(ctx, options_.max_rpc_timeout),
-                   absl::StrCat("Update", spec_.entity), sources, response);
+                   q().update, sources, response);
   return NotFound(s, GetString(resource, "id"));
 }
 
@@ -211,7 +204,7 @@ grpc::Status Table::Delete(grpc::ServerContextBase* ctx, const Message& request,
   if (absl::Status s = CheckId(request, "id"); !s.ok()) return ToGrpcStatus(s);
   const ParamSource sources[] = {{"", &request}};
   auto n = db_.Execute(CallOptionsFor(ctx, options_.max_rpc_timeout),
-                       absl::StrCat("Delete", spec_.entity), sources);
+                       q().delete_, sources);
   if (!n.ok()) return ToGrpcStatus(n.status());
   if (*n == 0)
     return ToGrpcStatus(
@@ -221,9 +214,8 @@ grpc::Status Table::Delete(grpc::ServerContextBase* ctx, const Message& request,
 
 void Table::PageAsync(const db::pg::CallOptions& options,
                       const Message& request, Message* response,
-                      const std::string& statement,
-                      const std::string& count_statement, bool descending,
-                      Done done) {
+                      db::QueryName statement, db::QueryName count_statement,
+                      bool descending, Done done) {
   const Descriptor* rd = request.GetDescriptor();
   const auto* rr = request.GetReflection();
   auto size =
@@ -281,9 +273,8 @@ void Table::PageAsync(const db::pg::CallOptions& options,
 
 absl::Status Table::DoPage(const db::pg::CallOptions& options,
                            const Message& request, Message* response,
-                           const std::string& statement,
-                           const std::string& count_statement,
-                           bool descending) {
+                           db::QueryName statement,
+                           db::QueryName count_statement, bool descending) {
   return Wait([&](Done done) {
     PageAsync(options, request, response, statement, count_statement,
               descending, std::move(done));
@@ -294,7 +285,7 @@ void Table::ListAsync(grpc::ServerContextBase* ctx, const Message& request,
                       Message* response, Done done) {
   if (absl::Status s = Admit(); !s.ok()) return done(s);
   bool descending = false;
-  if (spec_.descending_list) {
+  if (!q().list_desc.empty()) {
     const FieldDescriptor* order =
         request.GetDescriptor()->FindFieldByName("order");
     const int value = request.GetReflection()->GetEnumValue(request, order);
@@ -306,8 +297,8 @@ void Table::ListAsync(grpc::ServerContextBase* ctx, const Message& request,
                  "SORT_ORDER_DESCENDING";
   }
   PageAsync(CallOptions(ctx), request, response,
-            descending ? list_desc_statement_ : list_statement_,
-            count_statement_, descending, std::move(done));
+            descending ? q().list_desc : q().list, q().count, descending,
+            std::move(done));
 }
 
 grpc::Status Table::List(grpc::ServerContextBase* ctx, const Message& request,
@@ -465,32 +456,32 @@ std::vector<Binding> Table::Bindings() const {
   const std::string& e = spec_.entity;
   const std::string& p = spec_.plural;
   std::vector<Binding> b;
-  b.push_back({absl::StrCat("Create", e),
+  b.push_back({q().create,
                resource_,
                {resource_, Input(s, absl::StrCat("Create", e))},
                {}});
-  b.push_back({absl::StrCat("Get", e),
+  b.push_back({q().get,
                resource_,
                {Input(s, absl::StrCat("Get", e))},
                {}});
-  b.push_back({absl::StrCat("Update", e),
+  b.push_back({q().update,
                resource_,
                {resource_, Input(s, absl::StrCat("Update", e))},
                {}});
-  b.push_back({absl::StrCat("Delete", e),
+  b.push_back({q().delete_,
                nullptr,
                {Input(s, absl::StrCat("Delete", e))},
                {}});
-  b.push_back({absl::StrCat("List", p),
+  b.push_back({q().list,
                resource_,
                {Input(s, absl::StrCat("List", p))},
                {"cursor_time", "cursor_id", "page_limit"}});
-  b.push_back({absl::StrCat("Count", p),
+  b.push_back({q().count,
                Output(s, absl::StrCat("List", p)),
                {Input(s, absl::StrCat("List", p))},
                {}});
-  if (spec_.descending_list) {
-    b.push_back({list_desc_statement_,
+  if (!q().list_desc.empty()) {
+    b.push_back({q().list_desc,
                  resource_,
                  {Input(s, absl::StrCat("List", p))},
                  {"cursor_time", "cursor_id", "page_limit"}});
@@ -498,8 +489,8 @@ std::vector<Binding> Table::Bindings() const {
   // An idempotent create (AIP-155) answers a repeated request_id with the
   // row the first request created.
   const Descriptor* create = Input(s, absl::StrCat("Create", e));
-  if (create != nullptr && create->FindFieldByName("request_id") != nullptr) {
-    b.push_back({get_by_request_id_statement_, resource_, {create}, {}});
+  if (!q().get_by_request_id.empty()) {
+    b.push_back({q().get_by_request_id, resource_, {create}, {}});
   }
   // The domain methods: their rows fill the response (kOne) or the page's
   // resources (kPage); kExecOne and kAffected read none.

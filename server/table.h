@@ -25,6 +25,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/admission.h"
+#include "db/query_name.h"
+#include "db/query_names.h"
 #include "server/database.h"
 #include "server/schema.h"
 
@@ -61,14 +63,14 @@ enum class MethodKind {
 /// A domain method backed by one named query (db/queries/). Its parameters
 /// are bound from the request's fields by name.
 struct Method {
-  std::string name;       ///< The RPC, e.g. "GetUserByEmail".
-  std::string statement;  ///< The query, e.g. "GetUserByEmail".
+  std::string name;         ///< The RPC, e.g. "GetUserByEmail".
+  db::QueryName statement;  ///< The query, e.g. queries::kGetUserByEmail.
   MethodKind kind;
   /// Request fields that must be set (non-empty string, non-zero enum, set
   /// message): INVALID_ARGUMENT "<field>: required" otherwise.
   std::vector<std::string> required;
   /// kPage: the query that fills total_size.
-  std::string count_statement = "";
+  db::QueryName count_statement = {};
   /// Also check the request's fields that are columns of the table
   /// (lengths, enum values) with ValidateColumns, as for an update.
   bool check_columns = false;
@@ -76,6 +78,21 @@ struct Method {
   /// statements run on the pool under HandlerOptions::search_timeout, at
   /// most HandlerOptions::max_concurrent_searches at once.
   bool search = false;
+};
+
+/// The queries of a table's standard methods (AIP-131..135), each from
+/// db/query_names.h.
+struct StandardQueries {
+  db::QueryName create;             ///< Create<X>: INSERT ... RETURNING.
+  db::QueryName get;                ///< Get<X> by id.
+  db::QueryName update;             ///< Update<X> with an update_mask.
+  db::QueryName delete_;            ///< Delete<X> by id.
+  db::QueryName list;               ///< List<X>s, oldest first (keyset).
+  db::QueryName count;              ///< total_size of List<X>s.
+  db::QueryName list_desc = {};     ///< Newest first; none: no `order`.
+  /// The row an earlier Create<X> with the same request_id made (AIP-155);
+  /// none when the table has no request_id.
+  db::QueryName get_by_request_id = {};
 };
 
 struct TableSpec {
@@ -87,10 +104,10 @@ struct TableSpec {
   std::string time_column;  ///< Keyset sort column: "created_at".
   /// Resource fields an update_mask may not name.
   absl::flat_hash_set<absl::string_view> immutable;
+  /// The standard methods' queries.
+  StandardQueries queries;
   /// Domain methods served by Call().
   std::vector<Method> methods = {};
-  /// Whether List<X>s accepts `order` (needs a List<X>sDesc query).
-  bool descending_list = false;
 };
 
 class Table {
@@ -180,17 +197,16 @@ class Table {
   void PageAsync(const db::pg::CallOptions& options,
                  const google::protobuf::Message& request,
                  google::protobuf::Message* response,
-                 const std::string& statement,
-                 const std::string& count_statement, bool descending,
-                 Done done);
+                 db::QueryName statement, db::QueryName count_statement,
+                 bool descending, Done done);
   absl::Status DoUpdate(grpc::ServerContextBase* ctx,
                         const google::protobuf::Message& request,
                         google::protobuf::Message* response);
   absl::Status DoPage(const db::pg::CallOptions& options,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response,
-                      const std::string& statement,
-                      const std::string& count_statement, bool descending);
+                      db::QueryName statement, db::QueryName count_statement,
+                      bool descending);
   absl::Status DoCall(const Method& method, grpc::ServerContextBase* ctx,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
@@ -202,10 +218,7 @@ class Table {
   TableSpec spec_;
   HandlerOptions options_;
   const google::protobuf::Descriptor* resource_;  // e.g. User
-  // The standard methods' query names, built once: CreateUser, GetUser,
-  // GetUserByRequestId, ListUsers, ListUsersDesc, CountUsers.
-  std::string create_statement_, get_statement_, get_by_request_id_statement_,
-      list_statement_, list_desc_statement_, count_statement_;
+  const StandardQueries& q() const { return spec_.queries; }
   // Calls running per method (Method::search), indexed as spec_.methods.
   std::unique_ptr<std::atomic<int>[]> running_;
 };

@@ -7,6 +7,7 @@
 namespace defifundr::server {
 
 using namespace data::v1;  // NOLINT: the service's own messages.
+namespace queries = db::queries;
 
 namespace {
 
@@ -26,13 +27,22 @@ TransactionServiceImpl::TransactionServiceImpl(Database& db,
                        "transactions",
                        "created_at",
                        {"user_id", "created_at", "updated_at"},
+                       StandardQueries{
+                           .create = queries::kCreateTransaction,
+                           .get = queries::kGetTransaction,
+                           .update = queries::kUpdateTransaction,
+                           .delete_ = queries::kDeleteTransaction,
+                           .list = queries::kListTransactions,
+                           .count = queries::kCountTransactions,
+                           .get_by_request_id = queries::kGetTransactionByRequestId,
+                       },
                        {
                            {"GetTransactionByTxHash",
-                            "GetTransactionByTxHash",
+                            queries::kGetTransactionByTxHash,
                             MethodKind::kOne,
                             {"tx_hash"}},
                            {"DeleteUserTransactions",
-                            "DeleteUserTransactions",
+                            queries::kDeleteUserTransactions,
                             MethodKind::kAffected,
                             {"user_id"}},
                        }},
@@ -53,7 +63,7 @@ std::vector<Binding> TransactionServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();
   const auto* update =
       Descriptor()->FindMethodByName("UpdateTransactionStatus");
-  b.push_back({"UpdateTransactionStatus",
+  b.push_back({queries::kUpdateTransactionStatus,
                update->output_type(),
                {update->input_type()},
                {}});
@@ -125,12 +135,12 @@ absl::Status TransactionServiceImpl::DoUpdateTransactionStatus(
   const db::pg::CallOptions options = table_.CallOptions(ctx);
   // One conditional UPDATE is the compare-and-set; when it matches no row,
   // a read tells a missing row from a status that differs.
-  absl::Status s = table_.db().FetchOne(options, "UpdateTransactionStatus",
+  absl::Status s = table_.db().FetchOne(options, queries::kUpdateTransactionStatus,
                                         sources, response);
   if (s.code() != absl::StatusCode::kNotFound) return s;
   Transaction current;
   absl::Status exists =
-      table_.db().FetchOne(options, "GetTransaction", sources, &current);
+      table_.db().FetchOne(options, queries::kGetTransaction, sources, &current);
   if (exists.code() == absl::StatusCode::kNotFound) {
     return absl::NotFoundError(
         absl::StrCat("Transaction ", request.id(), " not found"));

@@ -7,6 +7,7 @@
 namespace defifundr::server {
 
 using namespace data::v1;  // NOLINT: the service's own messages.
+namespace queries = db::queries;
 
 namespace {
 
@@ -27,37 +28,45 @@ UserDeviceServiceImpl::UserDeviceServiceImpl(Database& db,
                  "user_device_tokens",
                  "first_registered_at",
                  {"user_id", "first_registered_at"},
+                 StandardQueries{
+                     .create = queries::kCreateUserDevice,
+                     .get = queries::kGetUserDevice,
+                     .update = queries::kUpdateUserDevice,
+                     .delete_ = queries::kDeleteUserDevice,
+                     .list = queries::kListUserDevices,
+                     .count = queries::kCountUserDevices,
+                 },
                  {
                      {"GetDeviceByToken",
-                      "GetDeviceByToken",
+                      queries::kGetDeviceByToken,
                       MethodKind::kOne,
                       {"device_token"}},
                      {"SearchDevices",
-                      "SearchDevices",
+                      queries::kSearchDevices,
                       MethodKind::kPage,
                       {"user_id", "query"},
-                      "CountSearchDevices",
+                      queries::kCountSearchDevices,
                       /*check_columns=*/false,
                       /*search=*/true},
                      {"TouchDevice",
-                      "TouchDevice",
+                      queries::kTouchDevice,
                       MethodKind::kOne,
                       {"id"},
-                      "",
+                      {},
                       /*check_columns=*/true},
                      {"UpdatePushToken",
-                      "UpdatePushToken",
+                      queries::kUpdatePushToken,
                       MethodKind::kOne,
                       {"id", "push_notification_token"},
-                      "",
+                      {},
                       /*check_columns=*/true},
-                     {"RevokeDevice", "RevokeDevice", MethodKind::kOne, {"id"}},
+                     {"RevokeDevice", queries::kRevokeDevice, MethodKind::kOne, {"id"}},
                      {"CountActiveDevices",
-                      "CountActiveDevices",
+                      queries::kCountActiveDevices,
                       MethodKind::kOne,
                       {}},
                      {"DeleteExpiredDevices",
-                      "DeleteExpiredDevices",
+                      queries::kDeleteExpiredDevices,
                       MethodKind::kAffected,
                       {"expired_before"}},
                  }},
@@ -77,7 +86,7 @@ UserDeviceServiceImpl::UserDeviceServiceImpl(Database& db,
 std::vector<Binding> UserDeviceServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();
   const auto* upsert = Descriptor()->FindMethodByName("UpsertDeviceToken");
-  b.push_back({"UpsertDeviceToken",
+  b.push_back({queries::kUpsertDeviceToken,
                upsert->output_type(),
                {upsert->output_type(), upsert->input_type()},
                {}});
@@ -185,7 +194,7 @@ absl::Status UserDeviceServiceImpl::DoUpsertDeviceToken(
   const ParamSource sources[] = {{"user_device.", &request.user_device()},
                                  {"", &request}};
   absl::Status s = table_.db().FetchOne(table_.CallOptions(ctx),
-                                        "UpsertDeviceToken", sources, response);
+                                        queries::kUpsertDeviceToken, sources, response);
   if (s.code() == absl::StatusCode::kNotFound) {
     // The conflict's update was skipped: the token is another user's.
     return WithReason(

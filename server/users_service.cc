@@ -9,6 +9,7 @@
 namespace defifundr::server {
 
 using namespace data::v1;  // NOLINT: the service's own messages.
+namespace queries = db::queries;
 
 namespace {
 
@@ -28,37 +29,45 @@ UserServiceImpl::UserServiceImpl(Database& db, const HandlerOptions& options)
                  "users",
                  "created_at",
                  {"created_at", "updated_at"},
+                 StandardQueries{
+                     .create = queries::kCreateUser,
+                     .get = queries::kGetUser,
+                     .update = queries::kUpdateUser,
+                     .delete_ = queries::kDeleteUser,
+                     .list = queries::kListUsers,
+                     .count = queries::kCountUsers,
+                     .list_desc = queries::kListUsersDesc,
+                 },
                  {
                      {"GetUserByEmail",
-                      "GetUserByEmail",
+                      queries::kGetUserByEmail,
                       MethodKind::kOne,
                       {"email"}},
                      {"CheckEmailExists",
-                      "CheckEmailExists",
+                      queries::kCheckEmailExists,
                       MethodKind::kOne,
                       {"email"}},
                      {"SearchUsers",
-                      "SearchUsers",
+                      queries::kSearchUsers,
                       MethodKind::kPage,
                       {"query"},
-                      "CountSearchUsers",
+                      queries::kCountSearchUsers,
                       /*check_columns=*/false,
                       /*search=*/true},
-                     {"CountUsers", "CountUsersByFilter", MethodKind::kOne, {}},
+                     {"CountUsers", queries::kCountUsersByFilter, MethodKind::kOne, {}},
                      {"UpdateUserEmail",
-                      "UpdateUserEmail",
+                      queries::kUpdateUserEmail,
                       MethodKind::kOne,
                       {"id", "email"},
-                      "",
+                      {},
                       /*check_columns=*/true},
                      {"UpdateUserPassword",
-                      "UpdateUserPassword",
+                      queries::kUpdateUserPassword,
                       MethodKind::kExecOne,
                       {"id", "password_hash"},
-                      "",
+                      {},
                       /*check_columns=*/true},
                  },
-                 /*descending_list=*/true,
              },
              options) {
   // Callback methods: their messages on one arena per call.
@@ -75,11 +84,11 @@ std::vector<Binding> UserServiceImpl::Bindings() const {
   std::vector<Binding> b = table_.Bindings();
   const auto* s = Descriptor();
   const auto* creds = s->FindMethodByName("GetUserCredentials");
-  b.push_back({"GetUserCredentialsById",
+  b.push_back({queries::kGetUserCredentialsById,
                creds->output_type(),
                {creds->input_type()},
                {}});
-  b.push_back({"GetUserCredentialsByEmail",
+  b.push_back({queries::kGetUserCredentialsByEmail,
                creds->output_type(),
                {creds->input_type()},
                {}});
@@ -163,13 +172,13 @@ grpc::Status UserServiceImpl::GetUserCredentials(
     UserCredentials* response) {
   if (absl::Status s = table_.Admit(); !s.ok()) return ToGrpcStatus(s);
   const ParamSource sources[] = {{"", request}};
-  std::string statement;
+  db::QueryName statement;
   if (request->key_case() == GetUserCredentialsRequest::kId &&
       !request->id().empty()) {
-    statement = "GetUserCredentialsById";
+    statement = queries::kGetUserCredentialsById;
   } else if (request->key_case() == GetUserCredentialsRequest::kEmail &&
              !request->email().empty()) {
-    statement = "GetUserCredentialsByEmail";
+    statement = queries::kGetUserCredentialsByEmail;
   } else {
     return ToGrpcStatus(
         absl::InvalidArgumentError("key: set id or email (required)"));
@@ -226,7 +235,7 @@ absl::Status UserServiceImpl::DoRegisterUser(grpc::ServerContext* ctx,
         const ParamSource user_sources[] = {{"user.", &request.user()},
                                             {"", &request}};
         auto user =
-            table_.db().RunOn(conn, options, "CreateUser", user_sources);
+            table_.db().RunOn(conn, options, queries::kCreateUser, user_sources);
         if (!user.ok()) return user.status();
         if (absl::Status s = DecodeRow(*user, 0, response->mutable_user());
             !s.ok()) {
@@ -235,7 +244,7 @@ absl::Status UserServiceImpl::DoRegisterUser(grpc::ServerContext* ctx,
         otp.set_user_id(response->user().id());
         const ParamSource otp_sources[] = {{"otp.", &otp}};
         auto created =
-            table_.db().RunOn(conn, options, "CreateOtp", otp_sources,
+            table_.db().RunOn(conn, options, queries::kCreateOtp, otp_sources,
                               {{"request_id", std::nullopt}});
         if (!created.ok()) return created.status();
         return DecodeRow(*created, 0, response->mutable_otp());

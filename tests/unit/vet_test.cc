@@ -41,6 +41,11 @@ constexpr absl::string_view kQueries =
     "WHERE account_type = @account_type AND created_at < @after_time\n"  // 9
     "LIMIT @page_limit;\n";                                              // 10
 
+// A query of this test's own catalog (kQueries), not of db/queries.
+db::QueryName Q(absl::string_view name) {
+  return db::QueryName(db::QueryName::Generated{}, name);
+}
+
 db::QueryCatalog Catalog() {
   const db::EmbeddedFile files[] = {{"users.sql", kQueries}};
   absl::StatusOr<db::QueryCatalog> catalog = db::QueryCatalog::Parse(files);
@@ -94,15 +99,15 @@ Schema MakeSchema(StatementInfo get_user, StatementInfo delete_user,
 
 Binding GetUserBinding() {
   return Binding{
-      "GetUser", User::descriptor(), {GetUserRequest::descriptor()}, {}};
+      Q("GetUser"), User::descriptor(), {GetUserRequest::descriptor()}, {}};
 }
 
 Binding DeleteUserBinding() {
-  return Binding{"DeleteUser", nullptr, {DeleteUserRequest::descriptor()}, {}};
+  return Binding{Q("DeleteUser"), nullptr, {DeleteUserRequest::descriptor()}, {}};
 }
 
 Binding ListUsersBinding() {
-  return Binding{"ListUsers",
+  return Binding{Q("ListUsers"),
                  User::descriptor(),
                  {ListUsersRequest::descriptor()},
                  {"after_time", "page_limit"}};
@@ -150,7 +155,7 @@ TEST(VetTest, AQueryWithoutABindingIsInvalid) {
 TEST(VetTest, AnInternalQueryMustReturnExactlyTheColumnsRead) {
   const Schema schema =
       MakeSchema(GoodGetUser(), GoodDeleteUser(), GoodListUsers());
-  Binding get_user{"GetUser", nullptr, {GetUserRequest::descriptor()}, {},
+  Binding get_user{Q("GetUser"), nullptr, {GetUserRequest::descriptor()}, {},
                    {"id", "email", "profile_picture"}};
   EXPECT_TRUE(VetOne(schema, get_user).ok());
   get_user.extra_columns = {"id", "email", "phone"};
@@ -240,7 +245,7 @@ TEST(VetTest, UnknownStatementIsInvalid) {
   const Schema schema =
       MakeSchema(GoodGetUser(), GoodDeleteUser(), GoodListUsers());
   const absl::Status s =
-      VetOne(schema, Binding{"GetNobody", User::descriptor(), {}, {}});
+      VetOne(schema, Binding{Q("GetNobody"), User::descriptor(), {}, {}});
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(s.message()), HasSubstr("GetNobody"));
 }
