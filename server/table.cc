@@ -381,7 +381,7 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContextBase* ctx,
   absl::Cleanup release = [&running] {
     if (running != nullptr) running->fetch_sub(1, std::memory_order_relaxed);
   };
-  absl::Time search_deadline = absl::InfiniteFuture();
+  const absl::Time rpc_deadline = options.deadline;
   if (method.search) {
     running = &running_[&method - spec_.methods.data()];
     const int limit = std::max(1, options_.max_concurrent_searches);
@@ -392,13 +392,10 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContextBase* ctx,
               " searches already running; retry with backoff")),
           "CONCURRENCY_LIMIT");
     }
-    search_deadline =
-        absl::Now() + std::min(options_.search_timeout, options_.max_rpc_timeout);
-    if (search_deadline < options.deadline) {
-      options.deadline = search_deadline;
-    } else {
-      search_deadline = absl::InfiniteFuture();
-    }
+    options.deadline = std::min(
+        options.deadline,
+        absl::Now() +
+            std::min(options_.search_timeout, options_.max_rpc_timeout));
   }
   switch (method.kind) {
     case MethodKind::kOne: {
@@ -427,8 +424,10 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContextBase* ctx,
     case MethodKind::kPage: {
       absl::Status s = DoPage(options, request, response, method.statement,
                               method.count_statement, /*descending=*/false);
-      if (s.code() == absl::StatusCode::kDeadlineExceeded &&
-          absl::Now() >= search_deadline) {
+      // Stopped by the search's own limit (the server's statement_timeout
+      // or ours), not by the caller's deadline.
+      if (method.search && s.code() == absl::StatusCode::kDeadlineExceeded &&
+          absl::Now() < rpc_deadline) {
         return absl::DeadlineExceededError(absl::StrCat(
             method.name, ": the search ran past its limit of ",
             absl::FormatDuration(

@@ -396,9 +396,15 @@ absl::Status Connection::SendCallSettings(const CallOptions& options) {
 
 absl::StatusOr<bool> Connection::StartTaggedPipeline(
     const CallOptions& options) {
-  if ((options.application_name.empty() &&
-       options.deadline == absl::InfiniteFuture()) ||
-      !IsIdle()) {
+  if (!IsIdle()) return false;
+  // A statement outside a transaction whose caller has already given up is
+  // not sent at all.
+  if (absl::Now() >= options.deadline) {
+    return absl::DeadlineExceededError(
+        "deadline passed before the statement was sent");
+  }
+  if (options.application_name.empty() &&
+      options.deadline == absl::InfiniteFuture()) {
     return false;
   }
   if (statement_cache_ == StatementCache::kPrepared &&
