@@ -34,31 +34,21 @@ absl::StatusOr<std::unique_ptr<Schema>> Schema::Load(
     schema->statements_[st.name] = DescribeResult(*d);
   }
 
-  const db::Statement* list = catalog.Find("ListColumns");
+  const db::Statement* list = catalog.Find(db::queries::kListColumns);
   if (list == nullptr) return absl::InternalError("query ListColumns missing");
   std::vector<db::pg::Param> params = {
       absl::StrCat("{", absl::StrJoin(tables, ","), "}")};
   auto cols = conn.ExecStatement(list->name, list->sql, params, options);
   if (!cols.ok()) return cols.status();
   for (int i = 0; i < cols->rows(); ++i) {
-    db::pg::Row row = cols->row(i);
-    auto table = row.Get<std::string>(0);
-    auto column = row.Get<std::string>(1);
-    auto udt = row.Get<std::string>(2);
-    auto nullable = row.Get<bool>(3);
-    auto has_default = row.Get<bool>(4);
-    auto max_length = row.Get<std::optional<int32_t>>(5);
-    auto table_oid = row.Get<int64_t>(6);
-    auto attnum = row.Get<int32_t>(7);
-    for (const absl::Status& s :
-         {table.status(), column.status(), udt.status(), nullable.status(),
-          has_default.status(), max_length.status(), table_oid.status(),
-          attnum.status()}) {
-      if (!s.ok()) return s;
-    }
-    ColumnMeta meta{*udt, *nullable, *has_default, max_length->value_or(0)};
-    schema->tables_[*table][*column] = meta;
-    schema->nullable_[{static_cast<Oid>(*table_oid), *attnum}] = *nullable;
+    auto row = cols->row(i).As<std::string, std::string, std::string, bool,
+                               bool, std::optional<int32_t>, int64_t, int32_t>();
+    if (!row.ok()) return row.status();
+    const auto& [table, column, udt, nullable, has_default, max_length,
+                 table_oid, attnum] = *row;
+    ColumnMeta meta{udt, nullable, has_default, max_length.value_or(0)};
+    schema->tables_[table][column] = meta;
+    schema->nullable_[{static_cast<Oid>(table_oid), attnum}] = nullable;
   }
   for (absl::string_view t : tables) {
     if (!schema->tables_.contains(t)) {
@@ -67,7 +57,7 @@ absl::StatusOr<std::unique_ptr<Schema>> Schema::Load(
     }
   }
 
-  const db::Statement* enums = catalog.Find("ListEnumTypes");
+  const db::Statement* enums = catalog.Find(db::queries::kListEnumTypes);
   if (enums == nullptr)
     return absl::InternalError("query ListEnumTypes missing");
   auto e = conn.ExecStatement(enums->name, enums->sql, {}, options);

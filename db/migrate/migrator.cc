@@ -141,16 +141,12 @@ absl::StatusOr<std::vector<Migrator::Applied>> Migrator::ListApplied() {
   absl::flat_hash_map<int64_t, bool> decided;
   std::vector<Applied> applied;
   for (int i = 0; i < r->rows(); ++i) {
-    pg::Row row = r->row(i);
-    auto version = row.Get<int64_t>(0);
-    auto is_applied = row.Get<bool>(1);
-    auto tstamp = row.Get<std::optional<std::string>>(2);
-    if (!version.ok()) return version.status();
-    if (!is_applied.ok()) return is_applied.status();
-    if (!tstamp.ok()) return tstamp.status();
-    if (*version == 0 || decided.contains(*version)) continue;
-    decided[*version] = *is_applied;
-    if (*is_applied) applied.push_back({*version, *tstamp});
+    auto row = r->row(i).As<int64_t, bool, std::optional<std::string>>();
+    if (!row.ok()) return row.status();
+    const auto& [version, is_applied, tstamp] = *row;
+    if (version == 0 || decided.contains(version)) continue;
+    decided[version] = is_applied;
+    if (is_applied) applied.push_back({version, tstamp});
   }
   std::sort(
       applied.begin(), applied.end(),

@@ -12,9 +12,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
@@ -39,9 +42,22 @@ class Row {
   template <typename T>
   absl::StatusOr<T> Get(int col) const;
 
+  /// The row's columns, all of them, decoded at once as T... in order (each
+  /// as Get<T> would), e.g.
+  ///   auto cols = row.As<std::string, bool, std::optional<int32_t>>();
+  ///   if (!cols.ok()) return cols.status();
+  ///   auto& [name, nullable, max_length] = *cols;
+  /// INTERNAL "row has N columns, read as M" when the counts differ, else
+  /// the first column's error.
+  template <typename... T>
+  absl::StatusOr<std::tuple<T...>> As() const;
+
   int index() const { return index_; }
 
  private:
+  template <typename... T, size_t... I>
+  absl::StatusOr<std::tuple<T...>> AsColumns(std::index_sequence<I...>) const;
+
   const Result* result_;
   int index_;
 };
@@ -88,6 +104,26 @@ class Result {
   };
   std::unique_ptr<PGresult, Deleter> res_;
 };
+
+template <typename... T>
+absl::StatusOr<std::tuple<T...>> Row::As() const {
+  if (result_->columns() != static_cast<int>(sizeof...(T))) {
+    return absl::InternalError(absl::StrCat("row has ", result_->columns(),
+                                            " columns, read as ",
+                                            sizeof...(T)));
+  }
+  return AsColumns<T...>(std::index_sequence_for<T...>{});
+}
+
+template <typename... T, size_t... I>
+absl::StatusOr<std::tuple<T...>> Row::AsColumns(
+    std::index_sequence<I...>) const {
+  std::tuple<absl::StatusOr<T>...> got{Get<T>(static_cast<int>(I))...};
+  absl::Status status;
+  ((status.ok() ? status = std::get<I>(got).status() : status), ...);
+  if (!status.ok()) return status;
+  return std::tuple<T...>{*std::move(std::get<I>(got))...};
+}
 
 /// Parses PostgreSQL's timestamptz text output under DateStyle ISO and
 /// TimeZone UTC ("2025-03-21 12:26:19.123456+00"); also accepts other

@@ -8,6 +8,7 @@
 #include "db/pg/pool.h"
 #include "db/pg/transaction.h"
 #include "db/query_catalog.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_database.h"
 
@@ -280,6 +281,41 @@ TEST(QueryCatalogRunTest, BindsByNameAndRejectsUnknownNamesAndMissingValues) {
   EXPECT_EQ(catalog->Run(*conn, "Nope").status().code(),
             absl::StatusCode::kInternal);
   EXPECT_EQ(catalog->Run(*conn, "Sum", {{"a", "1"}}).status().code(),
+            absl::StatusCode::kInternal);
+}
+
+}  // namespace
+}  // namespace defifundr
+
+namespace defifundr {
+namespace {
+
+// Row::As reads a row's columns at once, in order, with Get's rules.
+TEST(RowTest, AsReadsEveryColumnAtOnceOrNamesTheFirstThatFails) {
+  auto db = testing::TestDatabase::Create(/*migrated=*/false);
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto conn = (*db)->Connect();
+  auto r = conn->Exec(
+      "SELECT 'ada'::text, true, NULL::int, 42::bigint, "
+      "'2025-03-21 12:26:19.5+00'::timestamptz");
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto row = r->row(0).As<std::string, bool, std::optional<int32_t>, int64_t,
+                          absl::Time>();
+  ASSERT_TRUE(row.ok()) << row.status();
+  const auto& [name, flag, missing, n, at] = *row;
+  EXPECT_EQ(name, "ada");
+  EXPECT_TRUE(flag);
+  EXPECT_FALSE(missing.has_value());
+  EXPECT_EQ(n, 42);
+  EXPECT_EQ(at, absl::FromUnixMillis(1742559979500));
+  // Too few types for the columns, and a NULL into a non-optional.
+  EXPECT_EQ((r->row(0).As<std::string, bool>().status().code()),
+            absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(r->row(0).As<std::string, bool>().status().message()),
+              ::testing::HasSubstr("row has 5 columns, read as 2"));
+  EXPECT_EQ((r->row(0).As<std::string, bool, int32_t, int64_t, absl::Time>()
+                 .status()
+                 .code()),
             absl::StatusCode::kInternal);
 }
 
