@@ -2,11 +2,13 @@
 
 #include <grpcpp/server_context.h>
 
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
@@ -128,10 +130,43 @@ std::string DatabaseApplicationName(
 
 namespace {
 
+// The log contexts callback RPCs left for their access-log lines.
+struct KeptContexts {
+  absl::Mutex mu;
+  absl::flat_hash_map<const grpc::ServerContextBase*, log::Context> by_call
+      ABSL_GUARDED_BY(mu);
+};
+
+KeptContexts& Kept() {
+  static KeptContexts* kept = new KeptContexts();
+  return *kept;
+}
+
+std::optional<log::Context> TakeKeptContext(const grpc::ServerContextBase* ctx) {
+  KeptContexts& k = Kept();
+  absl::MutexLock lock(&k.mu);
+  auto it = k.by_call.find(ctx);
+  if (it == k.by_call.end()) return std::nullopt;
+  log::Context context = std::move(it->second);
+  k.by_call.erase(it);
+  return context;
+}
+
+}  // namespace
+
+void KeepLogContextForAccessLog(const grpc::ServerContextBase* ctx) {
+  KeptContexts& k = Kept();
+  absl::MutexLock lock(&k.mu);
+  k.by_call[ctx] = log::ThreadContext();
+}
+
+namespace {
+
 class AccessLog : public grpc::experimental::Interceptor {
  public:
   explicit AccessLog(grpc::experimental::ServerRpcInfo* info)
       : info_(info), start_(absl::Now()) {}
+  ~AccessLog() override { TakeKeptContext(info_->server_context()); }
 
   void Intercept(
       grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -188,8 +223,13 @@ class AccessLog : public grpc::experimental::Interceptor {
                   status.error_code() == grpc::StatusCode::UNKNOWN
               ? log::Severity::kError
               : log::Severity::kInfo;
-      // The context the handler left (its ids, the backend it used), with
-      // the ids set again in case this hook runs on another thread.
+      // The context the handler left (its ids, the backend it used): kept
+      // for this line by a callback handler, else this thread's; the ids set
+      // again in case this hook runs on another thread.
+      if (auto kept = TakeKeptContext(info_->server_context());
+          kept.has_value()) {
+        log::RestoreThreadContext(*std::move(kept));
+      }
       log::SetThreadContextField("request_id", request_id_);
       if (!trace_id_.empty()) {
         log::SetThreadContextField("trace_id", trace_id_);

@@ -4,6 +4,7 @@
 #ifndef DEFIFUNDR_SERVER_INTERCEPTORS_H_
 #define DEFIFUNDR_SERVER_INTERCEPTORS_H_
 
+#include <grpcpp/server_context.h>
 #include <grpcpp/support/server_interceptor.h>
 #include <grpcpp/support/string_ref.h>
 
@@ -65,6 +66,13 @@ void NoteUnparseableRequest(absl::string_view method, absl::string_view peer,
 /// by NoteUnparseableRequest; any other is a WARNING, or an ERROR for
 /// protobuf's ERROR and FATAL. Process-wide; call once at start-up.
 void InstallProtobufLogHandler();
+
+/// For a callback RPC about to finish on this thread: hands this thread's
+/// log context (the RPC's ids and the database backend its statements ran
+/// on) to the RPC's access-log line, which gRPC may write on another thread.
+/// The access-log interceptor takes it back when it writes the line (or
+/// drops it when the call ends without one).
+void KeepLogContextForAccessLog(const grpc::ServerContextBase* ctx);
 
 /// Creates the access-log interceptor for ServerBuilder::
 /// experimental().SetInterceptorCreators(). Every RPC gets a request id: the

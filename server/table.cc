@@ -8,6 +8,7 @@
 #include "absl/synchronization/notification.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "server/interceptors.h"
 #include "server/page_token.h"
 #include "server/status.h"
 #include "server/validation.h"
@@ -521,7 +522,10 @@ std::vector<Binding> Table::Bindings() const {
 grpc::ServerUnaryReactor* React(grpc::CallbackServerContext* ctx,
                                 absl::FunctionRef<void(Table::Done)> start) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  start([reactor](absl::Status s) { reactor->Finish(ToGrpcStatus(s)); });
+  start([reactor, ctx](absl::Status s) {
+    KeepLogContextForAccessLog(ctx);
+    reactor->Finish(ToGrpcStatus(s));
+  });
   return reactor;
 }
 
