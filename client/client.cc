@@ -97,6 +97,9 @@ Client::Client(const ClientOptions& options) : options_(options) {
   }
   grpc::ChannelArguments args;
   args.SetServiceConfigJSON(ServiceConfigJson(options.retry));
+  if (!options.load_balancing_policy.empty()) {
+    args.SetLoadBalancingPolicyName(options.load_balancing_policy);
+  }
   args.SetInt(
       GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
       static_cast<int>(std::max<int64_t>(

@@ -62,8 +62,17 @@ struct RetryPolicy {
 };
 
 struct ClientOptions {
-  /// gRPC target, e.g. "localhost:50051" or "dns:///data.svc:50051".
+  /// gRPC target, e.g. "localhost:50051", "dns:///data.svc:50051" (every
+  /// address the name resolves to; with Kubernetes, a headless Service's
+  /// pods) or "ipv4:10.0.0.1:50051,10.0.0.2:50051".
   std::string target = "localhost:50051";
+  /// gRPC's load-balancing policy over the target's addresses: "pick_first"
+  /// (one connection, to the first address that answers) or "round_robin"
+  /// (a connection to every address, calls spread over them in turn).
+  /// Empty: gRPC's default, pick_first. The server closes connections after
+  /// its MAX_CONNECTION_AGE_SECONDS, so that either policy picks up
+  /// replicas added since.
+  std::string load_balancing_policy;
   /// Deadline that NewContext() applies to each call, counted from the
   /// moment NewContext() is called. Must be positive.
   absl::Duration default_timeout = absl::Seconds(10);

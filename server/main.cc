@@ -100,6 +100,22 @@ ABSL_FLAG(int, max_receive_message_bytes,
           EnvInt("MAX_RECEIVE_MESSAGE_BYTES", 2 * 1024 * 1024),
           "largest request message taken, in bytes; larger is "
           "RESOURCE_EXHAUSTED [env MAX_RECEIVE_MESSAGE_BYTES]");
+ABSL_FLAG(int, max_connection_age_seconds,
+          EnvInt("MAX_CONNECTION_AGE_SECONDS", 300),
+          "seconds a client connection lives before the server asks the "
+          "client to reconnect (so that new replicas get traffic) "
+          "[env MAX_CONNECTION_AGE_SECONDS]");
+ABSL_FLAG(int, max_connection_age_grace_seconds,
+          EnvInt("MAX_CONNECTION_AGE_GRACE_SECONDS", 0),
+          "seconds running calls may go on after that; 0: "
+          "--max_rpc_timeout_seconds plus 5 [env MAX_CONNECTION_AGE_GRACE_SECONDS]");
+ABSL_FLAG(int, keepalive_time_seconds, EnvInt("KEEPALIVE_TIME_SECONDS", 60),
+          "seconds between keepalive pings on an idle connection "
+          "[env KEEPALIVE_TIME_SECONDS]");
+ABSL_FLAG(int, keepalive_timeout_seconds,
+          EnvInt("KEEPALIVE_TIMEOUT_SECONDS", 20),
+          "seconds a keepalive ping may go unanswered before the connection "
+          "is closed [env KEEPALIVE_TIMEOUT_SECONDS]");
 ABSL_FLAG(int, startup_timeout_seconds, EnvInt("STARTUP_TIMEOUT_SECONDS", 30),
           "how long serve waits, in seconds, for a database that cannot be "
           "reached yet (one that refuses the connection fails at once) "
@@ -413,6 +429,16 @@ server::ServerConfig Config() {
                  std::max(1, config.pool_size - 1));
   config.max_receive_message_bytes =
       std::max(1024, absl::GetFlag(FLAGS_max_receive_message_bytes));
+  config.max_connection_age =
+      absl::Seconds(std::max(1, absl::GetFlag(FLAGS_max_connection_age_seconds)));
+  config.max_connection_age_grace =
+      absl::GetFlag(FLAGS_max_connection_age_grace_seconds) > 0
+          ? absl::Seconds(absl::GetFlag(FLAGS_max_connection_age_grace_seconds))
+          : config.handler.max_rpc_timeout + absl::Seconds(5);
+  config.keepalive_time =
+      absl::Seconds(std::max(10, absl::GetFlag(FLAGS_keepalive_time_seconds)));
+  config.keepalive_timeout =
+      absl::Seconds(std::max(1, absl::GetFlag(FLAGS_keepalive_timeout_seconds)));
   config.startup_timeout =
       absl::Seconds(std::max(0, absl::GetFlag(FLAGS_startup_timeout_seconds)));
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);

@@ -43,6 +43,21 @@ struct ServerConfig {
   /// request up to this size that breaks a field's limit gets
   /// INVALID_ARGUMENT naming the field.
   int max_receive_message_bytes = 2 * 1024 * 1024;
+  /// How long a client connection lives (MAX_CONNECTION_AGE_SECONDS): then
+  /// the server sends GOAWAY, the client reconnects (through its load
+  /// balancer or resolver), and replicas added since get their share of
+  /// long-lived clients. gRPC adds +-10% jitter.
+  absl::Duration max_connection_age = absl::Minutes(5);
+  /// How long calls running on a connection past its age may go on before
+  /// it is closed (MAX_CONNECTION_AGE_GRACE_SECONDS); by default the
+  /// longest RPC (HandlerOptions::max_rpc_timeout) plus 5 s.
+  absl::Duration max_connection_age_grace = absl::Seconds(35);
+  /// Keepalive pings on idle connections (KEEPALIVE_TIME_SECONDS): often
+  /// enough that NATs and load balancers (which drop idle flows after 350 s
+  /// and more) keep the connection; a ping not answered within
+  /// keepalive_timeout closes it.
+  absl::Duration keepalive_time = absl::Seconds(60);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
   /// How often the health service checks the database.
   absl::Duration health_interval = absl::Seconds(2);
   /// How long start-up waits for the database to accept connections.
