@@ -108,6 +108,18 @@ void VetStatement(const Schema& schema, const db::Statement& statement,
     const std::string where =
         absl::StrCat("query ", st->name, " (", st->file, ":", st->line, ")");
     if (b.result != nullptr) {
+      // The handler reads its own columns after the message's, with
+      // Row::Last<T...>(): they must be the last ones, in this order.
+      const size_t n = info->columns.size();
+      const size_t extra = b.extra_columns.size();
+      for (size_t i = 0; i < extra; ++i) {
+        if (n < extra || info->columns[n - extra + i].name != b.extra_columns[i]) {
+          problems.push_back(absl::StrCat(
+              where, ": must end with the column(s) ",
+              absl::StrJoin(b.extra_columns, ", "), ", in that order"));
+          break;
+        }
+      }
       for (const ResultColumn& col : info->columns) {
         if (std::find(b.extra_columns.begin(), b.extra_columns.end(),
                       col.name) != b.extra_columns.end()) {

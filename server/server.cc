@@ -21,19 +21,10 @@
 #include "server/authz.h"
 #include "server/build_info.h"
 #include "server/interceptors.h"
-#include "server/kyc_service.h"
-#include "server/otp_service.h"
-#include "server/sessions_service.h"
-#include "server/transactions_service.h"
-#include "server/user_devices_service.h"
-#include "server/users_service.h"
+#include "server/service.h"
 
 namespace defifundr::server {
 namespace {
-
-constexpr absl::string_view kTables[] = {
-    "users",       "sessions", "kyc", "user_device_tokens", "otp_verifications",
-    "transactions"};
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -153,7 +144,13 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   if (!conn.ok()) return conn.status();
   db::pg::CallOptions options;
   options.deadline = absl::Now() + absl::Seconds(30);
-  auto schema = Schema::Load(**conn, catalog, kTables, options);
+  const std::vector<const ServiceDeclaration*> declarations =
+      AllServiceDeclarations();
+  std::vector<absl::string_view> tables;
+  for (const ServiceDeclaration* d : declarations) {
+    tables.push_back(d->table.table);
+  }
+  auto schema = Schema::Load(**conn, catalog, tables, options);
   if (!schema.ok()) return schema.status();
   s->schema_ = *std::move(schema);
   conn = absl::UnavailableError("released");  // Back to the pool.
@@ -183,28 +180,18 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   s->drain_quiet_ = config.drain_quiet;
   s->drain_max_ = config.drain_max;
   std::vector<Binding> bindings;
-  auto add = [&](absl::string_view name, auto service) {
+  for (const ServiceDeclaration* d : declarations) {
+    auto service = DeclaredService::Create(*d, *s->db_, handler);
+    if (!service.ok()) return service.status();
     std::vector<std::string> statements;
-    for (Binding& b : service->Bindings()) {
+    for (Binding& b : (*service)->Bindings()) {
       statements.push_back(std::string(b.statement.name()));
       bindings.push_back(std::move(b));
     }
-    s->service_statements_.emplace_back(std::string(name),
+    s->service_statements_.emplace_back((*service)->name(),
                                         std::move(statements));
-    s->services_.push_back(std::move(service));
-  };
-  add("defifundr.data.v1.UserService",
-      std::make_unique<UserServiceImpl>(*s->db_, handler));
-  add("defifundr.data.v1.SessionService",
-      std::make_unique<SessionServiceImpl>(*s->db_, handler));
-  add("defifundr.data.v1.KycService",
-      std::make_unique<KycServiceImpl>(*s->db_, handler));
-  add("defifundr.data.v1.UserDeviceService",
-      std::make_unique<UserDeviceServiceImpl>(*s->db_, handler));
-  add("defifundr.data.v1.OtpService",
-      std::make_unique<OtpServiceImpl>(*s->db_, handler));
-  add("defifundr.data.v1.TransactionService",
-      std::make_unique<TransactionServiceImpl>(*s->db_, handler));
+    s->services_.push_back(*std::move(service));
+  }
   std::vector<Binding> vetted = bindings;
   for (Binding& b : InternalBindings()) vetted.push_back(std::move(b));
   auto checked = Vet(*s->schema_, catalog, vetted);

@@ -519,14 +519,4 @@ std::vector<Binding> Table::Bindings() const {
   return b;
 }
 
-grpc::ServerUnaryReactor* React(grpc::CallbackServerContext* ctx,
-                                absl::FunctionRef<void(Table::Done)> start) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  start([reactor, ctx](absl::Status s) {
-    KeepLogContextForAccessLog(ctx);
-    reactor->Finish(ToGrpcStatus(s));
-  });
-  return reactor;
-}
-
 }  // namespace defifundr::server

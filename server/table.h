@@ -1,8 +1,8 @@
-// The standard methods (AIP-131..135, AIP-158) of one table, written once:
-// each table's service forwards its Create/Get/Update/Delete/List handlers
-// here. Everything table-specific is derived from the service descriptor and
-// the queries named after its methods (CreateUser, GetUser, UpdateUser,
-// DeleteUser, ListUsers, CountUsers).
+// The standard methods (AIP-131..135, AIP-158) and one-query domain methods
+// of one table, written once: DeclaredService (server/service.h) routes each
+// RPC of a table's declaration here. Everything table-specific comes from
+// the TableSpec (its queries, as symbols of db/query_names.h) and the
+// service descriptor (the messages).
 #ifndef DEFIFUNDR_SERVER_TABLE_H_
 #define DEFIFUNDR_SERVER_TABLE_H_
 
@@ -10,7 +10,6 @@
 #include <google/protobuf/empty.pb.h>
 #include <google/protobuf/message.h>
 #include <grpcpp/server_context.h>
-#include <grpcpp/support/server_callback.h>
 #include <grpcpp/support/status.h>
 
 #include <atomic>
@@ -68,7 +67,7 @@ struct Method {
   MethodKind kind;
   /// Request fields that must be set (non-empty string, non-zero enum, set
   /// message): INVALID_ARGUMENT "<field>: required" otherwise.
-  std::vector<std::string> required;
+  std::vector<std::string> required = {};
   /// kPage: the query that fills total_size.
   db::QueryName count_statement = {};
   /// Also check the request's fields that are columns of the table
@@ -222,12 +221,6 @@ class Table {
   // Calls running per method (Method::search), indexed as spec_.methods.
   std::unique_ptr<std::atomic<int>[]> running_;
 };
-
-/// For a callback handler: starts an asynchronous method with a `done`
-/// that finishes the RPC (its status through ToGrpcStatus) and returns the
-/// RPC's reactor.
-grpc::ServerUnaryReactor* React(grpc::CallbackServerContext* ctx,
-                                absl::FunctionRef<void(Table::Done)> start);
 
 }  // namespace defifundr::server
 

@@ -52,11 +52,19 @@ class Row {
   template <typename... T>
   absl::StatusOr<std::tuple<T...>> As() const;
 
+  /// The row's last sizeof...(T) columns decoded at once as T... in order,
+  /// e.g. the columns a query returns after those of a message:
+  ///   auto [is_active] = *row.Last<bool>();  // after checking ok()
+  /// INTERNAL when the row has fewer columns, else the first column's error.
+  template <typename... T>
+  absl::StatusOr<std::tuple<T...>> Last() const;
+
   int index() const { return index_; }
 
  private:
   template <typename... T, size_t... I>
-  absl::StatusOr<std::tuple<T...>> AsColumns(std::index_sequence<I...>) const;
+  absl::StatusOr<std::tuple<T...>> AsColumns(std::index_sequence<I...>,
+                                             int first = 0) const;
 
   const Result* result_;
   int index_;
@@ -115,10 +123,22 @@ absl::StatusOr<std::tuple<T...>> Row::As() const {
   return AsColumns<T...>(std::index_sequence_for<T...>{});
 }
 
+template <typename... T>
+absl::StatusOr<std::tuple<T...>> Row::Last() const {
+  const int n = static_cast<int>(sizeof...(T));
+  if (result_->columns() < n) {
+    return absl::InternalError(absl::StrCat("row has ", result_->columns(),
+                                            " columns, read the last ", n));
+  }
+  return AsColumns<T...>(std::index_sequence_for<T...>{},
+                         result_->columns() - n);
+}
+
 template <typename... T, size_t... I>
-absl::StatusOr<std::tuple<T...>> Row::AsColumns(
-    std::index_sequence<I...>) const {
-  std::tuple<absl::StatusOr<T>...> got{Get<T>(static_cast<int>(I))...};
+absl::StatusOr<std::tuple<T...>> Row::AsColumns(std::index_sequence<I...>,
+                                                int first) const {
+  std::tuple<absl::StatusOr<T>...> got{
+      Get<T>(first + static_cast<int>(I))...};
   absl::Status status;
   ((status.ok() ? status = std::get<I>(got).status() : status), ...);
   if (!status.ok()) return status;
