@@ -31,18 +31,18 @@ std::string JsonDuration(absl::Duration d) {
 
 }  // namespace
 
+void* Client::StubOf(std::type_index type, MakeStub make) const {
+  absl::MutexLock lock(&stubs_mu_);
+  std::shared_ptr<void>& stub = stubs_[type];
+  if (stub == nullptr) stub = make(channel_);
+  return stub.get();
+}
+
 std::vector<std::string> Client::RetriedMethods() {
-  const std::string services[] = {
-      data::v1::UserService::service_full_name(),
-      data::v1::SessionService::service_full_name(),
-      data::v1::KycService::service_full_name(),
-      data::v1::UserDeviceService::service_full_name(),
-      data::v1::OtpService::service_full_name(),
-      data::v1::TransactionService::service_full_name(),
-  };
   std::vector<std::string> methods;
+  const auto& services = data::v1::kApiServices;
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
-  for (const std::string& name : services) {
+  for (const std::string name : services) {
     const google::protobuf::ServiceDescriptor* service =
         pool->FindServiceByName(name);
     if (service == nullptr) continue;  // Not linked: cannot be called either.

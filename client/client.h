@@ -31,15 +31,13 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <typeindex>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "defifundr/data/v1/kyc.grpc.pb.h"
-#include "defifundr/data/v1/otp.grpc.pb.h"
-#include "defifundr/data/v1/sessions.grpc.pb.h"
-#include "defifundr/data/v1/transactions.grpc.pb.h"
-#include "defifundr/data/v1/user_devices.grpc.pb.h"
-#include "defifundr/data/v1/users.grpc.pb.h"
+#include "defifundr/data/v1/services.h"  // Every service's stubs.
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace defifundr::client {
@@ -133,8 +131,10 @@ class Client {
   }
   grpc::health::v1::Health::Stub& health() const { return *health_; }
 
-  /// The stub of type `Stub` (one of the seven above), for generic code such
-  /// as the pagination helpers: `client.stub<UserService::Stub>()`.
+  /// The stub of type `Stub`: any service of the API (defifundr/data/v1/,
+  /// e.g. `client.stub<WaitlistService::Stub>()`) or the health service.
+  /// Made on first use, on this client's channel; lives as long as the
+  /// client. Also for generic code such as the pagination helpers.
   template <typename Stub>
   Stub& stub() const;
 
@@ -159,6 +159,13 @@ class Client {
   std::unique_ptr<data::v1::OtpService::Stub> otps_;
   std::unique_ptr<data::v1::TransactionService::Stub> transactions_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+  // The other services' stubs, made on first use (stub<>()).
+  using MakeStub =
+      std::shared_ptr<void> (*)(const std::shared_ptr<grpc::Channel>&);
+  void* StubOf(std::type_index type, MakeStub make) const;
+  mutable absl::Mutex stubs_mu_;
+  mutable absl::flat_hash_map<std::type_index, std::shared_ptr<void>> stubs_
+      ABSL_GUARDED_BY(stubs_mu_);
 };
 
 template <typename Stub>
@@ -177,10 +184,14 @@ Stub& Client::stub() const {
   } else if constexpr (std::is_same_v<Stub,
                                       data::v1::TransactionService::Stub>) {
     return *transactions_;
-  } else {
-    static_assert(std::is_same_v<Stub, grpc::health::v1::Health::Stub>,
-                  "not a stub of the DefiFundr data service");
+  } else if constexpr (std::is_same_v<Stub, grpc::health::v1::Health::Stub>) {
     return *health_;
+  } else {
+    void* made = StubOf(typeid(Stub), [](const std::shared_ptr<grpc::Channel>&
+                                             channel) -> std::shared_ptr<void> {
+      return std::make_shared<Stub>(channel);
+    });
+    return *static_cast<Stub*>(made);
   }
 }
 

@@ -385,8 +385,10 @@ bool ColumnFitsField(Oid oid, const FieldDescriptor* f, bool is_enum_type) {
   using namespace db::pg;  // NOLINT: OID constants.
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
+      // json/jsonb: the JSON text (PostgreSQL's text form of the value).
       return oid == kTextOid || oid == kVarcharOid || oid == kBpcharOid ||
-             oid == kUuidOid || oid == kInetOid;
+             oid == kUuidOid || oid == kInetOid || oid == kJsonOid ||
+             oid == kJsonbOid;
     case FieldDescriptor::CPPTYPE_BOOL:
       return oid == kBoolOid;
     case FieldDescriptor::CPPTYPE_INT32:

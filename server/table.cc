@@ -59,6 +59,17 @@ std::string GetString(const Message& m, absl::string_view name) {
 
 }  // namespace
 
+namespace {
+// The one repeated message field of a kAll method's response, or null.
+const FieldDescriptor* RepeatedMessage(const Descriptor* response) {
+  for (int i = 0; i < response->field_count(); ++i) {
+    const FieldDescriptor* f = response->field(i);
+    if (f->is_repeated() && f->message_type() != nullptr) return f;
+  }
+  return nullptr;
+}
+}  // namespace
+
 Table::Table(Database& db, TableSpec spec, HandlerOptions options)
     : db_(db), spec_(std::move(spec)), options_(options) {
   resource_ = Output(spec_.service, absl::StrCat("Get", spec_.entity));
@@ -285,6 +296,8 @@ absl::Status Table::DoPage(const db::pg::CallOptions& options,
 void Table::ListAsync(grpc::ServerContextBase* ctx, const Message& request,
                       Message* response, Done done) {
   if (absl::Status s = Admit(); !s.ok()) return done(s);
+  // The filters: enum values, timestamps in range, strings within bounds.
+  if (absl::Status s = CheckFields(request, {}); !s.ok()) return done(s);
   bool descending = false;
   if (!q().list_desc.empty()) {
     const FieldDescriptor* order =
@@ -422,6 +435,17 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContextBase* ctx,
       response->GetReflection()->SetInt64(response, f, *n);
       return absl::OkStatus();
     }
+    case MethodKind::kAll: {
+      const FieldDescriptor* rows_field =
+          RepeatedMessage(response->GetDescriptor());
+      if (rows_field == nullptr) {
+        return absl::InternalError(absl::StrCat(
+            method.name, ": its response has no repeated message field"));
+      }
+      auto rows = db_.FetchMany(options, method.statement, sources, {},
+                                response, rows_field);
+      return rows.status();
+    }
     case MethodKind::kPage: {
       absl::Status s = DoPage(options, request, response, method.statement,
                               method.count_statement, /*descending=*/false);
@@ -504,6 +528,15 @@ std::vector<Binding> Table::Bindings() const {
       case MethodKind::kExecOne:
       case MethodKind::kAffected:
         b.push_back({m.statement, nullptr, {in}, {}});
+        break;
+      case MethodKind::kAll:
+        // No repeated message field: vet reports rows nobody reads.
+        b.push_back({m.statement,
+                     RepeatedMessage(out) != nullptr
+                         ? RepeatedMessage(out)->message_type()
+                         : nullptr,
+                     {in},
+                     {}});
         break;
       case MethodKind::kPage:
         b.push_back({m.statement,

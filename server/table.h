@@ -57,6 +57,10 @@ enum class MethodKind {
   kExecOne,   ///< `:execrows` query on one row; NOT_FOUND if it touched none.
   kAffected,  ///< `:execrows` query; the count goes to affected_rows.
   kPage,      ///< Keyset page like List (query + count_statement).
+  /// `:many` query whose every row goes to the response's one repeated
+  /// message field: for small results bounded by the data's shape (one row
+  /// per status or per source), never by a table's size.
+  kAll,
 };
 
 /// A domain method backed by one named query (db/queries/). Its parameters

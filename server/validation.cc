@@ -1,5 +1,8 @@
 #include "server/validation.h"
 
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
@@ -42,6 +45,13 @@ bool IsAddress(absl::string_view v) {
 
 bool IsAddressColumn(absl::string_view column) {
   return column == "client_ip" || column == "ip_address";
+}
+
+bool IsJson(absl::string_view text) {
+  google::protobuf::Value value;
+  return google::protobuf::util::JsonStringToMessage(
+             google::protobuf::StringPiece(text.data(), text.size()), &value)
+      .ok();
 }
 
 size_t MaxUnboundedTextBytes(absl::string_view column) {
@@ -123,6 +133,15 @@ absl::Status ValidateColumns(const Message& message, absl::string_view prefix,
                          absl::StrCat("longer than ",
                                       MaxUnboundedTextBytes(f->name()),
                                       " bytes (", v.size(), " given)"));
+        }
+        if ((meta.udt_name == "jsonb" || meta.udt_name == "json") &&
+            present) {
+          if (v.size() > kMaxJsonBytes) {
+            return Invalid(prefix, f,
+                           absl::StrCat("longer than ", kMaxJsonBytes,
+                                        " bytes (", v.size(), " given)"));
+          }
+          if (!IsJson(v)) return Invalid(prefix, f, "not valid JSON");
         }
         if (!v.empty() && IsAddressColumn(f->name()) && !IsAddress(v)) {
           return Invalid(prefix, f,

@@ -24,6 +24,9 @@ namespace defifundr::server {
 ///  - varchar(n): at most n characters (Unicode code points, as PostgreSQL
 ///    counts them);
 ///  - varchar and text without a length: at most MaxUnboundedTextBytes;
+///  - json and jsonb (a string field holding JSON text): when present, at
+///    most kMaxJsonBytes and valid JSON (IsJson), so that PostgreSQL's own
+///    22P02, which names no field, cannot happen;
 ///  - enums: a value the enum defines (proto3 enums accept any number);
 ///  - timestamps: within 0001-01-01..9999-12-31, nanos in [0, 1e9);
 ///  - an address column (IsAddressColumn): empty, or a bare IPv4 or IPv6
@@ -52,6 +55,12 @@ std::string QuoteBounded(absl::string_view value);
 /// indexed; identity providers' tokens).
 inline constexpr size_t kMaxIndexableTextBytes = 2048;
 size_t MaxUnboundedTextBytes(absl::string_view column);
+
+/// The most bytes of a json/jsonb value (metadata documents; not indexed).
+inline constexpr size_t kMaxJsonBytes = 64 * 1024;
+/// Whether `text` is one JSON value (RFC 8259: object, array, string,
+/// number, true, false or null), as protobuf's JSON parser reads it.
+bool IsJson(absl::string_view text);
 
 /// Whether `column` holds a client's network address (client_ip,
 /// ip_address). DefiFundr's schema keeps most of them as text; the service
