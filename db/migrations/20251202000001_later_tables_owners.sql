@@ -5,9 +5,10 @@
 -- and goes with its user (ON DELETE CASCADE, as sessions, kyc, devices, OTPs
 -- and transactions do).
 --
--- NOT VALID: checked for every row written from now on, without scanning
--- (or refusing) what older databases hold. A database whose rows all have
--- their user can be validated at any time:
+-- Added NOT VALID (checked for every row written from now on, without
+-- refusing what older databases hold), then validated at once where every
+-- row has its user. Where some do not, the constraint stays NOT VALID and
+-- can be validated once they are dealt with:
 --   ALTER TABLE user_wallets VALIDATE CONSTRAINT user_wallets_user_id_fkey;
 --   ALTER TABLE security_events VALIDATE CONSTRAINT security_events_user_id_fkey;
 ALTER TABLE user_wallets
@@ -16,6 +17,24 @@ ALTER TABLE user_wallets
 ALTER TABLE security_events
     ADD CONSTRAINT security_events_user_id_fkey FOREIGN KEY (user_id)
     REFERENCES users (id) ON DELETE CASCADE NOT VALID;
+-- +goose StatementBegin
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM user_wallets w
+                 WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = w.user_id)) THEN
+    ALTER TABLE user_wallets VALIDATE CONSTRAINT user_wallets_user_id_fkey;
+  ELSE
+    RAISE NOTICE 'user_wallets has rows whose user does not exist: user_wallets_user_id_fkey stays NOT VALID';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM security_events e
+                 WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = e.user_id)) THEN
+    ALTER TABLE security_events VALIDATE CONSTRAINT security_events_user_id_fkey;
+  ELSE
+    RAISE NOTICE 'security_events has rows whose user does not exist: security_events_user_id_fkey stays NOT VALID';
+  END IF;
+END
+$$;
+-- +goose StatementEnd
 
 -- +goose Down
 ALTER TABLE security_events DROP CONSTRAINT IF EXISTS security_events_user_id_fkey;

@@ -6,21 +6,21 @@
 INSERT INTO sessions (
     id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at, request_id)
+    client_ip, is_blocked, expires_at, request_id, last_used_at)
 VALUES (
     COALESCE(@id::uuid, gen_random_uuid()), @user_id, @refresh_token,
     @user_agent, @web_oauth_client_id, @oauth_access_token, @oauth_id_token,
     @user_login_type, @mfa_enabled, @client_ip, @is_blocked, @expires_at,
-    @request_id::uuid)
+    @request_id::uuid, COALESCE(@last_used_at::timestamptz, now()))
 ON CONFLICT (request_id) DO NOTHING
 RETURNING id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at, created_at;
+    client_ip, is_blocked, expires_at, created_at, last_used_at;
 
 -- name: GetSession :one
 SELECT id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at, created_at
+    client_ip, is_blocked, expires_at, created_at, last_used_at
 FROM sessions
 WHERE id = @id;
 
@@ -35,11 +35,12 @@ UPDATE sessions SET
     mfa_enabled = CASE WHEN 'mfa_enabled' = ANY(@update_mask) THEN @mfa_enabled ELSE mfa_enabled END,
     client_ip = CASE WHEN 'client_ip' = ANY(@update_mask) THEN @client_ip ELSE client_ip END,
     is_blocked = CASE WHEN 'is_blocked' = ANY(@update_mask) THEN @is_blocked ELSE is_blocked END,
-    expires_at = CASE WHEN 'expires_at' = ANY(@update_mask) THEN @expires_at ELSE expires_at END
+    expires_at = CASE WHEN 'expires_at' = ANY(@update_mask) THEN @expires_at ELSE expires_at END,
+    last_used_at = CASE WHEN 'last_used_at' = ANY(@update_mask) THEN @last_used_at ELSE last_used_at END
 WHERE id = @id
 RETURNING id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at, created_at;
+    client_ip, is_blocked, expires_at, created_at, last_used_at;
 
 -- name: DeleteSession :execrows
 DELETE FROM sessions WHERE id = @id;
@@ -47,7 +48,7 @@ DELETE FROM sessions WHERE id = @id;
 -- name: ListSessions :many
 SELECT id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at, created_at
+    client_ip, is_blocked, expires_at, created_at, last_used_at
 FROM sessions
 WHERE (@user_id::uuid IS NULL OR user_id = @user_id)
   AND (NOT @active_only::boolean OR (NOT is_blocked AND expires_at > now()))
@@ -64,12 +65,12 @@ WHERE (@user_id::uuid IS NULL OR user_id = @user_id)
 -- name: GetSessionByRequestId :one
 SELECT id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at, created_at FROM sessions WHERE request_id = @request_id;
+    client_ip, is_blocked, expires_at, created_at, last_used_at FROM sessions WHERE request_id = @request_id;
 
 -- name: GetSessionByRefreshToken :one
 SELECT id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at, created_at FROM sessions
+    client_ip, is_blocked, expires_at, created_at, last_used_at FROM sessions
 -- refresh_token is not unique: DefiFundr's code once wrote '' for every
 -- session. The newest session with the token answers.
 WHERE refresh_token = @refresh_token
@@ -82,18 +83,20 @@ FROM sessions
 WHERE (@user_id::uuid IS NULL OR user_id = @user_id) AND NOT is_blocked AND expires_at > now();
 
 -- name: UpdateRefreshToken :one
-UPDATE sessions SET refresh_token = @refresh_token
+-- A refresh is a use: last_used_at moves to now() (DefiFundr's
+-- UpdateSessionRefreshToken set it from its caller).
+UPDATE sessions SET refresh_token = @refresh_token, last_used_at = now()
 WHERE id = @id
 RETURNING id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at, created_at;
+    client_ip, is_blocked, expires_at, created_at, last_used_at;
 
 -- name: BlockSession :one
 UPDATE sessions SET is_blocked = true
 WHERE id = @id
 RETURNING id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at, created_at;
+    client_ip, is_blocked, expires_at, created_at, last_used_at;
 
 -- name: BlockUserSessions :execrows
 UPDATE sessions SET is_blocked = true WHERE user_id = @user_id AND NOT is_blocked;
@@ -111,7 +114,7 @@ DELETE FROM sessions WHERE expires_at < @expired_before;
 -- RotateSession's first step: the row lock serializes concurrent rotations.
 SELECT id, user_id, refresh_token, user_agent, web_oauth_client_id,
     oauth_access_token, oauth_id_token, user_login_type, mfa_enabled,
-    client_ip, is_blocked, expires_at, created_at, (NOT is_blocked AND expires_at > now()) AS is_active
+    client_ip, is_blocked, expires_at, created_at, last_used_at, (NOT is_blocked AND expires_at > now()) AS is_active
 FROM sessions
 WHERE id = @id
 FOR UPDATE;

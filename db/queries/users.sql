@@ -3,25 +3,45 @@
 -- here on create and never returned.
 
 -- name: CreateUser :one
+-- The later columns take DefiFundr's defaults ('' and false) when absent.
 INSERT INTO users (
     id, email, password_hash, profile_picture, account_type, gender,
     personal_account_type, first_name, last_name, nationality,
-    residential_country, job_role, company_website, employment_type)
+    residential_country, job_role, company_website, employment_type,
+    phone_number, phone_number_verified, phone_number_verified_at,
+    company_name, company_address, company_city, company_postal_code,
+    company_country, user_address, user_city, user_postal_code,
+    employee_type, auth_provider, provider_id)
 VALUES (
     COALESCE(@id::uuid, uuid_generate_v4()), @email, @password_hash,
     @profile_picture, @account_type, @gender, @personal_account_type,
     @first_name, @last_name, @nationality, @residential_country, @job_role,
-    @company_website, @employment_type)
+    @company_website, @employment_type,
+    COALESCE(@phone_number::varchar, ''),
+    COALESCE(@phone_number_verified::boolean, false),
+    @phone_number_verified_at,
+    COALESCE(@company_name::varchar, ''), COALESCE(@company_address::varchar, ''),
+    COALESCE(@company_city::varchar, ''), COALESCE(@company_postal_code::varchar, ''),
+    COALESCE(@company_country::varchar, ''), COALESCE(@user_address::varchar, ''),
+    COALESCE(@user_city::varchar, ''), COALESCE(@user_postal_code::varchar, ''),
+    COALESCE(@employee_type::varchar, ''), @auth_provider,
+    COALESCE(@provider_id::varchar, ''))
 RETURNING id, email, profile_picture, account_type, gender,
     personal_account_type, first_name, last_name, nationality,
     residential_country, job_role, company_website, employment_type,
-    created_at, updated_at;
+    phone_number, phone_number_verified, phone_number_verified_at,
+    company_name, company_address, company_city, company_postal_code,
+    company_country, user_address, user_city, user_postal_code,
+    employee_type, auth_provider, provider_id, created_at, updated_at;
 
 -- name: GetUser :one
 SELECT id, email, profile_picture, account_type, gender,
     personal_account_type, first_name, last_name, nationality,
     residential_country, job_role, company_website, employment_type,
-    created_at, updated_at
+    phone_number, phone_number_verified, phone_number_verified_at,
+    company_name, company_address, company_city, company_postal_code,
+    company_country, user_address, user_city, user_postal_code,
+    employee_type, auth_provider, provider_id, created_at, updated_at
 FROM users
 WHERE id = @id;
 
@@ -41,12 +61,29 @@ UPDATE users SET
     job_role = CASE WHEN 'job_role' = ANY(@update_mask) THEN @job_role ELSE job_role END,
     company_website = CASE WHEN 'company_website' = ANY(@update_mask) THEN @company_website ELSE company_website END,
     employment_type = CASE WHEN 'employment_type' = ANY(@update_mask) THEN @employment_type ELSE employment_type END,
+    phone_number = CASE WHEN 'phone_number' = ANY(@update_mask) THEN @phone_number ELSE phone_number END,
+    phone_number_verified = CASE WHEN 'phone_number_verified' = ANY(@update_mask) THEN @phone_number_verified ELSE phone_number_verified END,
+    phone_number_verified_at = CASE WHEN 'phone_number_verified_at' = ANY(@update_mask) THEN @phone_number_verified_at ELSE phone_number_verified_at END,
+    company_name = CASE WHEN 'company_name' = ANY(@update_mask) THEN @company_name ELSE company_name END,
+    company_address = CASE WHEN 'company_address' = ANY(@update_mask) THEN @company_address ELSE company_address END,
+    company_city = CASE WHEN 'company_city' = ANY(@update_mask) THEN @company_city ELSE company_city END,
+    company_postal_code = CASE WHEN 'company_postal_code' = ANY(@update_mask) THEN @company_postal_code ELSE company_postal_code END,
+    company_country = CASE WHEN 'company_country' = ANY(@update_mask) THEN @company_country ELSE company_country END,
+    user_address = CASE WHEN 'user_address' = ANY(@update_mask) THEN @user_address ELSE user_address END,
+    user_city = CASE WHEN 'user_city' = ANY(@update_mask) THEN @user_city ELSE user_city END,
+    user_postal_code = CASE WHEN 'user_postal_code' = ANY(@update_mask) THEN @user_postal_code ELSE user_postal_code END,
+    employee_type = CASE WHEN 'employee_type' = ANY(@update_mask) THEN @employee_type ELSE employee_type END,
+    auth_provider = CASE WHEN 'auth_provider' = ANY(@update_mask) THEN @auth_provider ELSE auth_provider END,
+    provider_id = CASE WHEN 'provider_id' = ANY(@update_mask) THEN COALESCE(@provider_id::varchar, '') ELSE provider_id END,
     updated_at = now()
 WHERE id = @id
 RETURNING id, email, profile_picture, account_type, gender,
     personal_account_type, first_name, last_name, nationality,
     residential_country, job_role, company_website, employment_type,
-    created_at, updated_at;
+    phone_number, phone_number_verified, phone_number_verified_at,
+    company_name, company_address, company_city, company_postal_code,
+    company_country, user_address, user_city, user_postal_code,
+    employee_type, auth_provider, provider_id, created_at, updated_at;
 
 -- name: DeleteUser :execrows
 DELETE FROM users WHERE id = @id;
@@ -57,7 +94,10 @@ DELETE FROM users WHERE id = @id;
 SELECT id, email, profile_picture, account_type, gender,
     personal_account_type, first_name, last_name, nationality,
     residential_country, job_role, company_website, employment_type,
-    created_at, updated_at
+    phone_number, phone_number_verified, phone_number_verified_at,
+    company_name, company_address, company_city, company_postal_code,
+    company_country, user_address, user_city, user_postal_code,
+    employee_type, auth_provider, provider_id, created_at, updated_at
 FROM users
 WHERE (@account_type::varchar IS NULL OR account_type = @account_type)
   AND (created_at, id) > (@cursor_time::timestamptz, @cursor_id::uuid)
@@ -74,7 +114,10 @@ WHERE (@account_type::varchar IS NULL OR account_type = @account_type);
 SELECT id, email, profile_picture, account_type, gender,
     personal_account_type, first_name, last_name, nationality,
     residential_country, job_role, company_website, employment_type,
-    created_at, updated_at
+    phone_number, phone_number_verified, phone_number_verified_at,
+    company_name, company_address, company_city, company_postal_code,
+    company_country, user_address, user_city, user_postal_code,
+    employee_type, auth_provider, provider_id, created_at, updated_at
 FROM users
 WHERE (@account_type::varchar IS NULL OR account_type = @account_type)
   AND (created_at, id) < (@cursor_time::timestamptz, @cursor_id::uuid)
@@ -85,7 +128,10 @@ LIMIT @page_limit;
 SELECT id, email, profile_picture, account_type, gender,
     personal_account_type, first_name, last_name, nationality,
     residential_country, job_role, company_website, employment_type,
-    created_at, updated_at
+    phone_number, phone_number_verified, phone_number_verified_at,
+    company_name, company_address, company_city, company_postal_code,
+    company_country, user_address, user_city, user_postal_code,
+    employee_type, auth_provider, provider_id, created_at, updated_at
 FROM users
 -- Of e-mails equal but for case (possible in DefiFundr's databases; see
 -- migration 20251201000002) the row with exactly this e-mail answers, else
@@ -111,7 +157,10 @@ SELECT EXISTS (
 SELECT id, email, profile_picture, account_type, gender,
     personal_account_type, first_name, last_name, nationality,
     residential_country, job_role, company_website, employment_type,
-    created_at, updated_at
+    phone_number, phone_number_verified, phone_number_verified_at,
+    company_name, company_address, company_city, company_postal_code,
+    company_country, user_address, user_city, user_postal_code,
+    employee_type, auth_provider, provider_id, created_at, updated_at
 FROM users
 WHERE (first_name ILIKE '%' || like_escape(@query) || '%'
        OR last_name ILIKE '%' || like_escape(@query) || '%'
@@ -148,7 +197,10 @@ WHERE id = @id
 RETURNING id, email, profile_picture, account_type, gender,
     personal_account_type, first_name, last_name, nationality,
     residential_country, job_role, company_website, employment_type,
-    created_at, updated_at;
+    phone_number, phone_number_verified, phone_number_verified_at,
+    company_name, company_address, company_city, company_postal_code,
+    company_country, user_address, user_city, user_postal_code,
+    employee_type, auth_provider, provider_id, created_at, updated_at;
 
 -- name: UpdateUserPassword :execrows
 UPDATE users SET password_hash = @password_hash, updated_at = now()

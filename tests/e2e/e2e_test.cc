@@ -204,6 +204,25 @@ TEST(CliTest, VetFailsNamingTheQueryOnADriftedSchema) {
   EXPECT_THAT(out, HasSubstr("query CreateTransaction"));
 }
 
+// A column that a domain query (GetWalletByAddress) and the standard ones
+// (GetUserWallet, ...) return no longer fits the message's field: the
+// server refuses to start, naming both queries, before it listens.
+TEST(CliTest, ServeRefusesToStartNamingADriftedDomainAndStandardQuery) {
+  auto db = testing::TestDatabase::Create();
+  ASSERT_TRUE(db.ok()) << db.status();
+  (*db)->Exec(
+      "ALTER TABLE user_wallets ALTER COLUMN is_default TYPE text "
+      "USING is_default::text");
+  std::string out;
+  EXPECT_EQ(RunCli({"serve", "--grpc_listen=127.0.0.1:0"}, (*db)->url(), &out),
+            1)
+      << out;
+  EXPECT_THAT(out, HasSubstr("query GetWalletByAddress"));
+  EXPECT_THAT(out, HasSubstr("query GetUserWallet "));
+  EXPECT_THAT(out, HasSubstr("does not fit field "
+                             "defifundr.data.v1.UserWallet.is_default"));
+}
+
 // Start-up waits only for a database that cannot be reached yet: one that
 // refuses the connection (wrong password 28P01, unknown database 3D000) or a
 // malformed URL fails at once (within 2 s; about 50 ms here), naming the
