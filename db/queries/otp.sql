@@ -102,9 +102,11 @@ FROM otp_verifications
 WHERE user_id = @user_id AND NOT is_verified;
 
 -- name: CountActiveOtps :one
+-- DefiFundr's CountActiveOTPsForUser (with user_id and purpose).
 SELECT count(*) AS count
 FROM otp_verifications
 WHERE (@user_id::uuid IS NULL OR user_id = @user_id)
+  AND (@purpose::otp_purpose IS NULL OR purpose = @purpose)
   AND NOT is_verified AND expires_at > now();
 
 -- name: DeleteExpiredOtps :execrows
