@@ -41,19 +41,26 @@ enum Table : int {
   kDevices,
   kOtps,
   kTransactions,
+  kWallets,
+  kSecurityEvents,
+  kWaitlist,
   kTableCount
 };
 
 constexpr absl::string_view kTableNames[kTableCount] = {
-    "users",       "sessions", "kyc", "user_device_tokens", "otp_verifications",
-    "transactions"};
+    "users",        "sessions",        "kyc",     "user_device_tokens",
+    "otp_verifications", "transactions", "user_wallets", "security_events",
+    "waitlist"};
 
 // The COPY column lists; the generators below write exactly these fields.
 constexpr absl::string_view kColumns[kTableCount] = {
     "id, email, password_hash, profile_picture, account_type, gender, "
     "personal_account_type, first_name, last_name, nationality, "
     "residential_country, job_role, company_website, employment_type, "
-    "created_at, updated_at",
+    "created_at, updated_at, phone_number, phone_number_verified, "
+    "phone_number_verified_at, company_name, company_address, company_city, "
+    "company_postal_code, company_country, user_address, user_city, "
+    "user_postal_code, employee_type, auth_provider, provider_id",
     "id, user_id, refresh_token, user_agent, web_oauth_client_id, "
     "oauth_access_token, oauth_id_token, user_login_type, mfa_enabled, "
     "client_ip, is_blocked, expires_at, created_at, last_used_at",
@@ -68,9 +75,14 @@ constexpr absl::string_view kColumns[kTableCount] = {
     "attempts_made, max_attempts, is_verified, created_at, expires_at, "
     "verified_at, ip_address, user_agent, device_id",
     "id, user_id, tx_hash, transaction_pin_hash, status, created_at, "
+    "updated_at",
+    "id, user_id, address, type, chain, is_default, created_at, updated_at",
+    "id, user_id, event_type, ip_address, user_agent, metadata, \"timestamp\"",
+    "id, email, full_name, referral_code, referral_source, status, "
+    "signup_date, invited_date, registered_date, metadata, created_at, "
     "updated_at"};
 
-constexpr int16_t kFieldCounts[kTableCount] = {16, 14, 9, 17, 15, 7};
+constexpr int16_t kFieldCounts[kTableCount] = {30, 14, 9, 17, 15, 7, 8, 7, 12};
 
 // ---------------------------------------------------------------------------
 // Random numbers: xoshiro256** seeded through SplitMix64, both fully
@@ -263,6 +275,12 @@ class Rows {
   void OptTime(bool present, int64_t unix_micros) {
     present ? Time(unix_micros) : Null();
   }
+  // A jsonb value: its binary form is a version byte (1) and the JSON text.
+  void Jsonb(absl::string_view json) {
+    Put32(static_cast<int32_t>(json.size() + 1));
+    data_.push_back(1);
+    data_.append(json.data(), json.size());
+  }
   void Inet(const Ip& ip) {
     const int n = ip.v6 ? 16 : 4;
     Put32(4 + n);
@@ -393,6 +411,23 @@ constexpr absl::string_view kLoginTypes[] = {"email", "email", "google",
                                              "web3auth"};
 constexpr absl::string_view kKycTypes[] = {"passport", "national_id",
                                            "drivers_license", "bvn", "nin"};
+constexpr absl::string_view kStreets[] = {
+    "Allen Avenue", "Admiralty Way", "Ring Road",     "Oxford Street",
+    "Moi Avenue",   "Long Street",   "Broad Street",  "Market Road"};
+constexpr absl::string_view kCities[] = {"Lagos",   "Abuja",   "Accra",
+                                         "Nairobi", "London",  "Cape Town",
+                                         "Berlin",  "Toronto", "Kumasi"};
+constexpr absl::string_view kAuthProviders[] = {"google", "google", "apple",
+                                                "web3auth"};
+constexpr absl::string_view kWalletTypes[] = {"embedded", "embedded",
+                                              "external"};
+constexpr absl::string_view kChains[] = {"ethereum", "base", "base",
+                                         "polygon", "arbitrum"};
+constexpr absl::string_view kEventTypes[] = {
+    "login", "login", "login", "login", "logout", "password_change",
+    "mfa_enabled", "failed_login"};
+constexpr absl::string_view kReferralSources[] = {
+    "twitter", "twitter", "linkedin", "friend", "newsletter", "conference"};
 constexpr absl::string_view kPurposes[] = {
     "email_verification", "password_reset",  "phone_verification",
     "account_recovery",   "two_factor_auth", "login_confirmation"};
@@ -512,7 +547,8 @@ void GenerateUser(const Context& ctx, int index, Rows& rows, UserRef* ref,
   rows.Begin(kFieldCounts[kUsers]);
   rows.Id(ref->id);
   rows.Text(ref->email);
-  if (rng.Chance(85)) {  // Others signed up with Google or a wallet.
+  const bool has_password = rng.Chance(85);  // Others: Google or a wallet.
+  if (has_password) {
     scratch = "$argon2id$v=19$m=65536,t=3,p=4$";
     rng.Append(&scratch, 22, kBase64);
     scratch.push_back('$');
@@ -555,6 +591,52 @@ void GenerateUser(const Context& ctx, int index, Rows& rows, UserRef* ref,
   rows.OptText(has_employment, rng.Pick(kEmployment));
   rows.Time(ref->created);
   rows.Time(updated);
+  // The later columns, drawn after the earlier ones so that those stay as
+  // they were. DefiFundr writes '' rather than NULL for the unknown ones.
+  const bool has_phone = rng.Chance(70);
+  scratch.clear();
+  if (has_phone) {
+    scratch = "+234";
+    rng.Append(&scratch, 10, kDigits);
+  }
+  rows.Text(scratch);
+  const bool phone_verified = has_phone && rng.Chance(60);
+  rows.Bool(phone_verified);
+  rows.OptTime(phone_verified,
+               TimeBetween(rng, ref->created, std::max(ref->created, updated)));
+  if (business) {
+    rows.Text(absl::StrCat(last.display, " ",
+                           absl::AsciiStrToUpper(word.substr(0, 1)),
+                           word.substr(1)));
+    rows.Text(absl::StrCat(1 + rng.Below(200), " ", rng.Pick(kStreets)));
+    rows.Text(rng.Pick(kCities));
+    scratch.clear();
+    rng.Append(&scratch, 6, kDigits);
+    rows.Text(scratch);
+    rows.Text(nationality);
+  } else {
+    for (int i = 0; i < 5; ++i) rows.Text("");
+  }
+  if (rng.Chance(55)) {
+    rows.Text(absl::StrCat(1 + rng.Below(300), " ", rng.Pick(kStreets)));
+    rows.Text(rng.Pick(kCities));
+    scratch.clear();
+    rng.Append(&scratch, 6, kDigits);
+    rows.Text(scratch);
+  } else {
+    for (int i = 0; i < 3; ++i) rows.Text("");
+  }
+  rows.Text(rng.Chance(50) ? rng.Pick(kEmployment) : "");
+  if (has_password) {
+    rows.Null();
+    rows.Text("");
+  } else {
+    const absl::string_view provider = rng.Pick(kAuthProviders);
+    rows.Text(provider);
+    scratch.clear();
+    rng.Append(&scratch, 21, kDigits);
+    rows.Text(scratch);
+  }
 }
 
 void GenerateSessions(const Context& ctx, const UserRef& u, Rows& rows,
@@ -812,6 +894,109 @@ void GenerateTransactions(const Context& ctx, const UserRef& u, Rows& rows,
 constexpr size_t kChunkBytes = 1 << 20;
 constexpr size_t kMaxQueuedChunks = 8;
 
+// A user's wallets: none to three, the first the default; addresses
+// unique (40 hex digits).
+void GenerateWallets(const Context& ctx, const UserRef& u, Rows& rows,
+                     std::string& scratch) {
+  Rng rng(ctx.seed, kWallets, UuidKey(u.id));
+  const int64_t end = ActivityEnd(ctx, u);
+  const int n = rng.Chance(35) ? 0 : 1 + static_cast<int>(rng.Below(3));
+  for (int i = 0; i < n; ++i) {
+    const int64_t at = TimeBetween(rng, u.created, end);
+    const Uuid id = rng.NewUuid();
+    rows.Begin(kFieldCounts[kWallets], at, &id);
+    rows.Id(id);
+    rows.Id(u.id);
+    scratch = "0x";
+    AppendHex(rng, &scratch, 40);
+    rows.Text(scratch);
+    rows.Text(rng.Pick(kWalletTypes));
+    rows.Text(rng.Pick(kChains));
+    rows.Bool(i == 0);
+    rows.Time(at);
+    rows.Time(TimeBetween(rng, at, std::max(at, end)));
+  }
+}
+
+// A user's security events: logins mostly, from the user's addresses.
+void GenerateSecurityEvents(const Context& ctx, const UserRef& u, Rows& rows,
+                            std::string& scratch) {
+  Rng rng(ctx.seed, kSecurityEvents, UuidKey(u.id));
+  const int64_t end = ActivityEnd(ctx, u);
+  for (int n = static_cast<int>(rng.Below(9)); n > 0; --n) {
+    const int64_t at = TimeBetween(rng, u.created, end);
+    const Uuid id = rng.NewUuid();
+    const absl::string_view type = rng.Pick(kEventTypes);
+    rows.Begin(kFieldCounts[kSecurityEvents], at, &id);
+    rows.Id(id);
+    rows.Id(u.id);
+    rows.Text(type);
+    rows.Text(IpText(RandomIp(rng, 10)));
+    rows.OptText(rng.Chance(90), rng.Pick(kAgents));
+    if (type == "login" || type == "failed_login") {
+      scratch = absl::StrCat("{\"method\": \"", rng.Pick(kLoginTypes),
+                             "\", \"mfa\": ", rng.Chance(20) ? "true" : "false",
+                             "}");
+      rows.Jsonb(scratch);
+    } else {
+      rows.Null();
+    }
+    rows.Time(at);
+  }
+}
+
+// The waitlist: most users signed up on it first (status registered, their
+// own e-mail), and some of them referred someone still waiting or invited.
+// Codes and the waiting entries' e-mails come from the user's id, so they
+// are unique as the ids are.
+void GenerateWaitlist(const Context& ctx, const UserRef& u, Rows& rows,
+                      std::string& scratch) {
+  Rng rng(ctx.seed, kWaitlist, UuidKey(u.id));
+  std::string key;
+  for (int i = 0; i < 8; ++i) absl::StrAppendFormat(&key, "%02x", u.id.b[i]);
+  if (!rng.Chance(60)) return;
+  const int64_t signup =
+      u.created - (1 + rng.Below(60)) * kMicrosPerDay - rng.Below(kMicrosPerDay);
+  const int64_t invited = TimeBetween(rng, signup, u.created);
+  const Uuid id = rng.NewUuid();
+  const std::string code = absl::StrCat("R", absl::AsciiStrToUpper(key));
+  const bool has_source = rng.Chance(70);
+  const absl::string_view source = rng.Pick(kReferralSources);
+  rows.Begin(kFieldCounts[kWaitlist], signup, &id);
+  rows.Id(id);
+  rows.Text(u.email);
+  rows.OptText(rng.Chance(80), u.email.substr(0, u.email.find('@')));
+  rows.Text(code);
+  rows.OptText(has_source, source);
+  rows.Text("registered");
+  rows.Time(signup);
+  rows.Time(invited);
+  rows.Time(u.created);
+  scratch = absl::StrCat("{\"utm_campaign\": \"launch\", \"page\": ",
+                         1 + rng.Below(4), "}");
+  rows.Jsonb(scratch);
+  rows.Time(signup);
+  rows.Time(u.created);
+  if (!rng.Chance(25)) return;
+  // Someone this user referred, not (yet) a user.
+  const int64_t later = TimeBetween(rng, u.created, ActivityEnd(ctx, u));
+  const bool was_invited = rng.Chance(30);
+  const Uuid referred = rng.NewUuid();
+  rows.Begin(kFieldCounts[kWaitlist], later, &referred);
+  rows.Id(referred);
+  rows.Text(absl::StrCat("waitlist.", key, "@", rng.Pick(kPersonalDomains)));
+  rows.Null();
+  rows.Text(absl::StrCat("W", absl::AsciiStrToUpper(key)));
+  rows.Text(code);
+  rows.Text(was_invited ? "invited" : "waiting");
+  rows.Time(later);
+  rows.OptTime(was_invited, later + kMicrosPerDay);
+  rows.Null();
+  rows.Null();
+  rows.Time(later);
+  rows.Time(later);
+}
+
 struct Chunk {
   int table = 0;
   std::string data;
@@ -903,6 +1088,15 @@ void Produce(const Context& ctx, const std::vector<int>& load, int user_count,
           break;
         case kTransactions:
           GenerateTransactions(ctx, u, staging, scratch);
+          break;
+        case kWallets:
+          GenerateWallets(ctx, u, staging, scratch);
+          break;
+        case kSecurityEvents:
+          GenerateSecurityEvents(ctx, u, staging, scratch);
+          break;
+        case kWaitlist:
+          GenerateWaitlist(ctx, u, staging, scratch);
           break;
       }
       if (table != kUsers) staging.AppendSortedTo(rows);
@@ -1242,8 +1436,9 @@ absl::StatusOr<SeedCounts> Seed(pg::Connection& conn,
   if (options.clean) {
     clean = load;
     if (load_users) {
-      // Emptying users empties what references it.
+      // Emptying users empties what references it (not the waitlist).
       for (int t = kSessions; t < kTableCount; ++t) {
+        if (t == kWaitlist) continue;
         if (Contains(*preserved, t)) {
           return absl::InvalidArgumentError(absl::StrCat(
               "cannot empty users while preserving ", kTableNames[t],
@@ -1392,6 +1587,9 @@ absl::StatusOr<SeedCounts> Seed(pg::Connection& conn,
   result.devices = counts[kDevices];
   result.otps = counts[kOtps];
   result.transactions = counts[kTransactions];
+  result.wallets = counts[kWallets];
+  result.security_events = counts[kSecurityEvents];
+  result.waitlist = counts[kWaitlist];
   result.elapsed = absl::Now() - start;
   const double secs = absl::ToDoubleSeconds(result.elapsed);
   print(absl::StrFormat("seed: %d rows in %.3f s (%.0f rows/s)", result.total(),

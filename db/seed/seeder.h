@@ -1,4 +1,4 @@
-// Deterministic, realistic sample data for the six tables, bulk-loaded with
+// Deterministic, realistic sample data for the nine tables, bulk-loaded with
 // binary COPY in one transaction: the same options always produce the same
 // rows.
 //
@@ -90,10 +90,11 @@ struct SeedOptions {
 /// Rows written per table, and the time taken.
 struct SeedCounts {
   int64_t users = 0, sessions = 0, kyc = 0, devices = 0, otps = 0,
-          transactions = 0;
+          transactions = 0, wallets = 0, security_events = 0, waitlist = 0;
   absl::Duration elapsed;  ///< From the call to the commit.
   int64_t total() const {
-    return users + sessions + kyc + devices + otps + transactions;
+    return users + sessions + kyc + devices + otps + transactions + wallets +
+           security_events + waitlist;
   }
 };
 

@@ -83,6 +83,27 @@ TEST_F(SeedTest, SameSeedTwiceGivesIdenticalTables) {
   EXPECT_GT(counts->devices, 0);
   EXPECT_GE(counts->otps, 120);
   EXPECT_GT(counts->transactions, 0);
+  EXPECT_GT(counts->wallets, 0);
+  EXPECT_GT(counts->security_events, 0);
+  EXPECT_GT(counts->waitlist, 0);
+  EXPECT_EQ(Count(*db_, "waitlist"), std::to_string(counts->waitlist));
+  // Every user's later columns are filled as DefiFundr fills them: never
+  // NULL where DefiFundr writes '' (provider_id is NOT NULL).
+  EXPECT_EQ(db_->Scalar("SELECT count(*) FROM users WHERE company_name IS NULL "
+                        "OR user_city IS NULL OR phone_number IS NULL"),
+            "0");
+  EXPECT_EQ(db_->Scalar("SELECT count(*) FROM users WHERE (auth_provider IS "
+                        "NULL) <> (password_hash IS NOT NULL)"),
+            "0");
+  // Registered waitlist entries are users; the referred ones name a code.
+  EXPECT_EQ(db_->Scalar("SELECT count(*) FROM waitlist w WHERE status = "
+                        "'registered' AND NOT EXISTS (SELECT 1 FROM users u "
+                        "WHERE u.email = w.email)"),
+            "0");
+  EXPECT_EQ(db_->Scalar("SELECT count(*) FROM waitlist w WHERE status <> "
+                        "'registered' AND NOT EXISTS (SELECT 1 FROM waitlist "
+                        "r WHERE r.referral_code = w.referral_source)"),
+            "0");
   const auto first = Fingerprints(*db_);
   EXPECT_EQ(first.at("users").substr(0, 4), "120:");
 
@@ -136,7 +157,8 @@ TEST_F(SeedTest, TablesUsersAloneEmptiesWhatReferencesIt) {
   EXPECT_EQ(Count(*db_, "transactions"), "0");
   EXPECT_THAT(out_.str(),
               HasSubstr("seed: emptying sessions, kyc, user_device_tokens, "
-                        "otp_verifications, transactions too"));
+                        "otp_verifications, transactions, user_wallets, "
+                        "security_events too"));
 }
 
 // A table a newer migration added, with a foreign key to users (and one
