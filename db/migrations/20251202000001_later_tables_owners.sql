@@ -17,6 +17,9 @@ ALTER TABLE user_wallets
 ALTER TABLE security_events
     ADD CONSTRAINT security_events_user_id_fkey FOREIGN KEY (user_id)
     REFERENCES users (id) ON DELETE CASCADE NOT VALID;
+-- DefiFundr writes '' as a security event's ip_address when the client's
+-- address is unknown; the default says so, so a caller may leave it out.
+ALTER TABLE security_events ALTER COLUMN ip_address SET DEFAULT '';
 -- +goose StatementBegin
 DO $$
 BEGIN
@@ -37,5 +40,6 @@ $$;
 -- +goose StatementEnd
 
 -- +goose Down
+ALTER TABLE security_events ALTER COLUMN ip_address DROP DEFAULT;
 ALTER TABLE security_events DROP CONSTRAINT IF EXISTS security_events_user_id_fkey;
 ALTER TABLE user_wallets DROP CONSTRAINT IF EXISTS user_wallets_user_id_fkey;

@@ -1,5 +1,7 @@
 #include "db/pg/connection.h"
 
+#include <libpq-fe.h>
+
 #include <poll.h>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "db/log.h"
 #include "db/pg/error.h"
+#include "db/pg/internal/status.h"
 
 namespace defifundr::db::pg {
 namespace {
@@ -110,6 +113,7 @@ std::string TakeSqlState(std::string& message) {
 
 }  // namespace
 
+namespace internal {
 absl::Status StatusFromPgResult(const PGresult* res, PGconn* conn) {
   ErrorReport report;
   if (res != nullptr) {
@@ -128,6 +132,9 @@ absl::Status StatusFromPgResult(const PGresult* res, PGconn* conn) {
       std::string(absl::StripTrailingAsciiWhitespace(report.message));
   return StatusFromReport(report);
 }
+}  // namespace internal
+
+int Connection::backend_pid() const { return PQbackendPID(conn_); }
 
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     absl::string_view conninfo, absl::Time deadline) {
@@ -334,7 +341,7 @@ absl::StatusOr<Result> Connection::Await(const CallOptions& options) {
     }
     if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE ||
         st == PGRES_NONFATAL_ERROR) {
-      if (!error.has_value()) error = StatusFromPgResult(res, conn_);
+      if (!error.has_value()) error = internal::StatusFromPgResult(res, conn_);
       PQclear(res);
       if (PQstatus(conn_) == CONNECTION_BAD) {
         broken_ = true;

@@ -8,8 +8,6 @@
 #ifndef DEFIFUNDR_DB_PG_CONNECTION_H_
 #define DEFIFUNDR_DB_PG_CONNECTION_H_
 
-#include <libpq-fe.h>
-
 #include <functional>
 #include <memory>
 #include <optional>
@@ -22,6 +20,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "db/pg/result.h"
+
+// libpq's connection type, declared as libpq-fe.h declares it.
+typedef struct pg_conn PGconn;
 
 namespace defifundr::db::pg {
 
@@ -177,7 +178,7 @@ class Connection {
   }
 
   /// The server process serving this connection (pg_backend_pid()).
-  int backend_pid() const { return PQbackendPID(conn_); }
+  int backend_pid() const;
   PGconn* raw() { return conn_; }
 
  private:
@@ -221,10 +222,6 @@ class Connection {
   StatementCache statement_cache_ = StatementCache::kPrepared;
   std::function<void(absl::string_view)> notice_handler_;
 };
-
-/// Builds a status from a failed result, or from the connection's error
-/// message when `res` is null. Never includes row values.
-absl::Status StatusFromPgResult(const PGresult* res, PGconn* conn);
 
 }  // namespace defifundr::db::pg
 

@@ -1,5 +1,6 @@
 #include "db/pg/pipeline.h"
 
+#include <libpq-fe.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
+#include "db/pg/internal/status.h"
 #include "absl/time/clock.h"
 #include "db/log.h"
 #include "db/pg/error.h"
@@ -415,7 +417,7 @@ class Pipeline::Loop {
       if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR ||
           st == PGRES_BAD_RESPONSE) {
         if (!seg.error.has_value()) {
-          seg.error = StatusFromPgResult(res, conn.pg);
+          seg.error = internal::StatusFromPgResult(res, conn.pg);
           seg.error_part = part;
         }
         PQclear(res);

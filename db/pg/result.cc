@@ -1,5 +1,7 @@
 #include "db/pg/result.h"
 
+#include <libpq-fe.h>
+
 #include <cstdlib>
 
 #include "absl/strings/match.h"
@@ -8,6 +10,21 @@
 #include "absl/strings/str_format.h"
 
 namespace defifundr::db::pg {
+
+int Result::rows() const { return res_ ? PQntuples(res_.get()) : 0; }
+int Result::columns() const { return res_ ? PQnfields(res_.get()) : 0; }
+absl::string_view Result::column_name(int col) const {
+  return PQfname(res_.get(), col);
+}
+Oid Result::column_type(int col) const { return PQftype(res_.get(), col); }
+Oid Result::column_table(int col) const { return PQftable(res_.get(), col); }
+int Result::column_table_column(int col) const {
+  return PQftablecol(res_.get(), col);
+}
+int Result::params() const { return PQnparams(res_.get()); }
+Oid Result::param_type(int i) const { return PQparamtype(res_.get(), i); }
+void Result::Deleter::operator()(PGresult* r) const { PQclear(r); }
+
 
 bool Row::IsNull(int col) const {
   return PQgetisnull(result_->get(), index_, col) != 0;

@@ -6,8 +6,6 @@
 #ifndef DEFIFUNDR_DB_PG_RESULT_H_
 #define DEFIFUNDR_DB_PG_RESULT_H_
 
-#include <libpq-fe.h>
-
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,6 +18,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+
+// libpq's result and type-id types, declared as libpq-fe.h and
+// postgres_ext.h declare them, so that this header does not expose libpq.
+typedef struct pg_result PGresult;
+typedef unsigned int Oid;
 
 namespace defifundr::db::pg {
 
@@ -77,26 +80,22 @@ class Result {
   Result() = default;
   explicit Result(PGresult* res) : res_(res) {}
 
-  int rows() const { return res_ ? PQntuples(res_.get()) : 0; }
-  int columns() const { return res_ ? PQnfields(res_.get()) : 0; }
-  absl::string_view column_name(int col) const {
-    return PQfname(res_.get(), col);
-  }
+  int rows() const;
+  int columns() const;
+  absl::string_view column_name(int col) const;
   /// The column's type OID (pg_type.oid).
-  Oid column_type(int col) const { return PQftype(res_.get(), col); }
+  Oid column_type(int col) const;
   /// The table and 1-based column a result column comes from; 0 if none.
-  Oid column_table(int col) const { return PQftable(res_.get(), col); }
-  int column_table_column(int col) const {
-    return PQftablecol(res_.get(), col);
-  }
+  Oid column_table(int col) const;
+  int column_table_column(int col) const;
   /// Index of the column named `name`, or -1.
   int column_index(absl::string_view name) const;
   /// Rows affected by INSERT/UPDATE/DELETE (PQcmdTuples); 0 for others.
   int64_t affected_rows() const;
   /// Number and types of a prepared statement's parameters (for results of
   /// Connection::Describe).
-  int params() const { return PQnparams(res_.get()); }
-  Oid param_type(int i) const { return PQparamtype(res_.get(), i); }
+  int params() const;
+  Oid param_type(int i) const;
 
   Row row(int i) const { return Row(this, i); }
   /// Exactly one row: NOT_FOUND for none, INTERNAL for several.
@@ -108,7 +107,7 @@ class Result {
 
  private:
   struct Deleter {
-    void operator()(PGresult* r) const { PQclear(r); }
+    void operator()(PGresult* r) const;
   };
   std::unique_ptr<PGresult, Deleter> res_;
 };

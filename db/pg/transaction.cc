@@ -1,5 +1,7 @@
 #include "db/pg/transaction.h"
 
+#include <libpq-fe.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"

@@ -6,7 +6,7 @@ INSERT INTO security_events (
     id, user_id, event_type, ip_address, user_agent, metadata, "timestamp")
 VALUES (
     COALESCE(@id::uuid, gen_random_uuid()), @user_id, @event_type,
-    @ip_address, @user_agent, @metadata,
+    COALESCE(@ip_address::text, ''), @user_agent, @metadata,
     COALESCE(@timestamp::timestamptz, now()))
 RETURNING id, user_id, event_type, ip_address, user_agent, metadata, "timestamp";
 

@@ -365,6 +365,15 @@ TEST_F(LaterTablesTest, SecurityEventsByUserTypeAndTimeRange) {
   EXPECT_EQ(events().CreateSecurityEvent(ctx.get(), bad, &out).error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(db().Scalar("SELECT count(*) FROM security_events"), "7");
+  // An unknown address is stored as '', as DefiFundr stores it.
+  bad.mutable_security_event()->set_user_id(ada.id());
+  bad.mutable_security_event()->clear_ip_address();
+  ctx = Ctx();
+  ASSERT_TRUE(events().CreateSecurityEvent(ctx.get(), bad, &out).ok());
+  EXPECT_EQ(out.ip_address(), "");
+  EXPECT_EQ(db().Scalar("SELECT ip_address FROM security_events WHERE id = '" +
+                        out.id() + "'"),
+            "");
 }
 
 }  // namespace
