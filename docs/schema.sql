@@ -639,13 +639,6 @@ CREATE INDEX idx_security_events_type_time ON public.security_events USING btree
 
 
 --
--- Name: idx_security_events_user_id; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX idx_security_events_user_id ON public.security_events USING btree (user_id);
-
-
---
 -- Name: idx_sessions_expires_at; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -664,20 +657,6 @@ CREATE INDEX idx_sessions_refresh_token ON public.sessions USING btree (refresh_
 --
 
 CREATE UNIQUE INDEX idx_waitlist_referral_code ON public.waitlist USING btree (referral_code);
-
-
---
--- Name: idx_waitlist_signup_date; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX idx_waitlist_signup_date ON public.waitlist USING btree (signup_date);
-
-
---
--- Name: idx_waitlist_status; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX idx_waitlist_status ON public.waitlist USING btree (status);
 
 
 --
@@ -720,6 +699,13 @@ CREATE UNIQUE INDEX otp_verifications_request_id_key ON public.otp_verifications
 --
 
 CREATE INDEX otp_verifications_user_id_created_at_id_idx ON public.otp_verifications USING btree (user_id, created_at, id);
+
+
+--
+-- Name: security_events_user_id_timestamp_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX security_events_user_id_timestamp_id_idx ON public.security_events USING btree (user_id, "timestamp", id);
 
 
 --
@@ -793,6 +779,20 @@ CREATE INDEX user_device_tokens_user_id_first_registered_at_id_idx ON public.use
 
 
 --
+-- Name: user_wallets_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX user_wallets_created_at_id_idx ON public.user_wallets USING btree (created_at, id);
+
+
+--
+-- Name: user_wallets_user_id_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX user_wallets_user_id_created_at_id_idx ON public.user_wallets USING btree (user_id, created_at, id);
+
+
+--
 -- Name: users_account_type_created_at_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -818,6 +818,20 @@ CREATE INDEX users_email_case_duplicate_idx ON public.users USING btree (lower((
 --
 
 CREATE UNIQUE INDEX users_email_lower_key ON public.users USING btree (lower((email)::text)) WHERE (NOT email_case_duplicate);
+
+
+--
+-- Name: waitlist_signup_date_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX waitlist_signup_date_id_idx ON public.waitlist USING btree (signup_date, id);
+
+
+--
+-- Name: waitlist_status_signup_date_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX waitlist_status_signup_date_id_idx ON public.waitlist USING btree (status, signup_date, id);
 
 
 --
@@ -858,6 +872,14 @@ ALTER TABLE ONLY public.otp_verifications
 
 
 --
+-- Name: security_events security_events_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.security_events
+    ADD CONSTRAINT security_events_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE NOT VALID;
+
+
+--
 -- Name: sessions sessions_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -879,6 +901,14 @@ ALTER TABLE ONLY public.transactions
 
 ALTER TABLE ONLY public.user_device_tokens
     ADD CONSTRAINT user_device_tokens_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE;
+
+
+--
+-- Name: user_wallets user_wallets_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.user_wallets
+    ADD CONSTRAINT user_wallets_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) ON DELETE CASCADE NOT VALID;
 
 
 --
