@@ -13,7 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "db/log.h"
+#include "server/log/log.h"
 
 namespace defifundr::server {
 namespace {

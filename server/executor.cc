@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "db/log.h"
+#include "server/log/log.h"
 
 namespace defifundr::server {
 

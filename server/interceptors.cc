@@ -17,7 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "db/log.h"
+#include "server/log/log.h"
 
 namespace defifundr::server {
 namespace {

@@ -31,7 +31,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "db/log.h"
+#include "server/log/log.h"
 #include "db/migrate/migration.h"
 #include "db/migrate/migrator.h"
 #include "db/pg/connection.h"

@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "db/log.h"
+#include "server/log/log.h"
 #include "db/pg/error.h"
 #include "db/query_catalog.h"
 #include "grpc/health/v1/health.pb.h"

@@ -7,7 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "db/log.h"
+#include "server/log/log.h"
 #include "db/pg/error.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"

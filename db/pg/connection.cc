@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
-#include "db/log.h"
+#include "server/log/log.h"
 #include "db/pg/error.h"
 #include "db/pg/internal/status.h"
 

@@ -18,7 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "db/pg/internal/status.h"
 #include "absl/time/clock.h"
-#include "db/log.h"
+#include "server/log/log.h"
 #include "db/pg/error.h"
 
 namespace defifundr::db::pg {

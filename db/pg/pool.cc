@@ -1,7 +1,7 @@
 #include "db/pg/pool.h"
 
 #include "absl/strings/str_cat.h"
-#include "db/log.h"
+#include "server/log/log.h"
 #include "db/pg/error.h"
 
 namespace defifundr::db::pg {

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "db/log.h"
+#include "server/log/log.h"
 #include "db/pg/error.h"
 
 namespace defifundr::db::pg {

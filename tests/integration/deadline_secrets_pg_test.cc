@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
-#include "db/log.h"
+#include "server/log/log.h"
 #include "tests/integration/domain_fixture.h"
 
 namespace defifundr {

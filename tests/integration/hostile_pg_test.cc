@@ -15,7 +15,7 @@
 #include "absl/synchronization/barrier.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "db/log.h"
+#include "server/log/log.h"
 #include "absl/strings/numbers.h"
 #include "server/validation.h"
 #include "gmock/gmock.h"

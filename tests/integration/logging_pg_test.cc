@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "db/log.h"
+#include "server/log/log.h"
 #include "defifundr/data/v1/users.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

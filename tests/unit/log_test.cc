@@ -1,6 +1,6 @@
-// Unit tests of db/log.h: typed JSON values, text lines, levels, and the
+// Unit tests of server/log/log.h: typed JSON values, text lines, levels, and the
 // per-thread context fields.
-#include "db/log.h"
+#include "server/log/log.h"
 
 #include <cstdio>
 #include <string>

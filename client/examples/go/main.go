@@ -4,6 +4,12 @@
 // (scripts/proto_go.sh); run it against a server with
 //
 //	defifundr-data-go-example -target localhost:50051
+//
+// or, in Kubernetes, spread over every pod of the headless Service, one
+// connection per pod and RPCs in turn (gRPC's round_robin policy):
+//
+//	defifundr-data-go-example \
+//	  -target dns:///defifundr-data-headless.defifundr:50051 -lb round_robin
 package main
 
 import (
@@ -18,10 +24,17 @@ import (
 )
 
 func main() {
-	target := flag.String("target", "localhost:50051", "host:port of the data service")
+	target := flag.String("target", "localhost:50051",
+		"the data service: host:port, or dns:///host:port to resolve every address")
+	lb := flag.String("lb", "pick_first",
+		"load-balancing policy: pick_first (one connection) or round_robin (every address)")
 	flag.Parse()
+	if *lb != "pick_first" && *lb != "round_robin" {
+		log.Fatalf("-lb: %q is neither pick_first nor round_robin", *lb)
+	}
 
-	conn, err := grpc.Dial(*target, grpc.WithInsecure())
+	conn, err := grpc.Dial(*target, grpc.WithInsecure(),
+		grpc.WithDefaultServiceConfig(fmt.Sprintf(`{"loadBalancingConfig": [{%q: {}}]}`, *lb)))
 	if err != nil {
 		log.Fatalf("dial %s: %v", *target, err)
 	}
@@ -33,6 +46,9 @@ func main() {
 	_ = datav1.NewUserDeviceServiceClient(conn)
 	_ = datav1.NewOtpServiceClient(conn)
 	_ = datav1.NewTransactionServiceClient(conn)
+	_ = datav1.NewUserWalletServiceClient(conn)
+	_ = datav1.NewWaitlistServiceClient(conn)
+	_ = datav1.NewSecurityEventServiceClient(conn)
 
 	// Every user, 100 per page (keyset pagination: follow next_page_token).
 	request := &datav1.ListUsersRequest{PageSize: 100}

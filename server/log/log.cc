@@ -1,4 +1,4 @@
-#include "db/log.h"
+#include "server/log/log.h"
 
 #include <cmath>
 #include <cstdio>

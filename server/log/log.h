@@ -3,8 +3,8 @@
 // One line per event: either `LEVEL message key=value ...` (text) or one JSON
 // object (json). Thread-safe. Callers must never pass secret values (see the
 // `secret` field option in proto/defifundr/data/v1/common.proto).
-#ifndef DEFIFUNDR_DB_LOG_H_
-#define DEFIFUNDR_DB_LOG_H_
+#ifndef DEFIFUNDR_SERVER_LOG_LOG_H_
+#define DEFIFUNDR_SERVER_LOG_LOG_H_
 
 #include <cstdint>
 #include <cstdio>
@@ -120,4 +120,4 @@ std::string JsonEscape(absl::string_view text);
 
 }  // namespace defifundr::log
 
-#endif  // DEFIFUNDR_DB_LOG_H_
+#endif  // DEFIFUNDR_SERVER_LOG_LOG_H_
