@@ -66,6 +66,20 @@ TEST_F(OtpDomainTest, CreateOtpReplacesThePendingOneOfThatPurpose) {
   ctx = Ctx();
   ASSERT_TRUE(api().otps().CountActiveOtps(ctx.get(), count, &n).ok());
   EXPECT_EQ(n.count(), 2);
+  // DefiFundr's CountActiveOTPsForUser: one user, one purpose.
+  count.set_user_id(u.id());
+  count.set_purpose(OTP_PURPOSE_TWO_FACTOR_AUTH);
+  ctx = Ctx();
+  ASSERT_TRUE(api().otps().CountActiveOtps(ctx.get(), count, &n).ok());
+  EXPECT_EQ(n.count(), 1);
+  count.set_purpose(OTP_PURPOSE_ACCOUNT_RECOVERY);
+  ctx = Ctx();
+  ASSERT_TRUE(api().otps().CountActiveOtps(ctx.get(), count, &n).ok());
+  EXPECT_EQ(n.count(), 0);
+  count.set_purpose(static_cast<OtpPurpose>(99));
+  ctx = Ctx();
+  EXPECT_EQ(api().otps().CountActiveOtps(ctx.get(), count, &n).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
   (void)other;
 }
 
