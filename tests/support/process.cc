@@ -19,9 +19,14 @@ namespace defifundr::testing {
 pid_t SpawnProcess(const std::string& binary,
                    const std::vector<std::string>& args, const Env& env,
                    const std::string& log) {
+  // Emptied here, before the fork: a log left by an earlier process (the
+  // name repeats when a pid is reused) must never be read as this one's,
+  // e.g. an old "port=N" by a caller that waits for the new one.
+  const int truncated = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (truncated >= 0) close(truncated);
   const pid_t pid = fork();
   if (pid == 0) {
-    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
     for (const auto& [name, value] : env)
