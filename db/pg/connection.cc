@@ -353,7 +353,13 @@ absl::StatusOr<Result> Connection::Await(const CallOptions& options) {
   }
   if (interrupted.has_value()) return *interrupted;
   if (error.has_value()) {
-    if (PQstatus(conn_) == CONNECTION_BAD) broken_ = true;
+    // A write refused as read-only (25006): the server is a standby (the
+    // old primary after a failover). The connection is not reused, so
+    // that its replacement goes to the new primary.
+    if (PQstatus(conn_) == CONNECTION_BAD ||
+        SqlStateOf(*error).value_or("") == "25006") {
+      broken_ = true;
+    }
     return *error;
   }
   return last;

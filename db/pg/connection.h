@@ -161,7 +161,9 @@ class Connection {
   absl::StatusOr<Result> EndCopy(const CallOptions& options = {});
 
   /// True when the connection is unusable (lost, or left in an unknown
-  /// state by a cancellation that did not drain).
+  /// state by a cancellation that did not drain), or when its server
+  /// refused a write as read-only (SQLSTATE 25006: a standby, e.g. the old
+  /// primary after a failover), so that a pool replaces it.
   bool IsBroken() const;
   /// True when no transaction is open (PQTRANS_IDLE).
   bool IsIdle() const;

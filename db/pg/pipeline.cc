@@ -78,6 +78,12 @@ struct Conn {
   // deallocated before they are prepared again.
   absl::flat_hash_set<std::string> stale;
   bool want_write = false;
+  // The server refused a write as read-only (SQLSTATE 25006: a standby, the
+  // old primary after a failover): nothing more is sent here, and the
+  // connection is closed once its statements are answered, so that its
+  // replacement goes to the primary (a multi-host URL with
+  // target_session_attrs=read-write).
+  bool read_only = false;
 };
 
 std::string ParamsText(const CallOptions& options) {
@@ -278,8 +284,8 @@ class Pipeline::Loop {
     while (!queue_.empty()) {
       Conn* best = nullptr;
       for (auto& c : conns_) {
-        if (static_cast<int>(c->in_flight.size()) >=
-            options_.max_in_flight_per_connection) {
+        if (c->read_only || static_cast<int>(c->in_flight.size()) >=
+                                options_.max_in_flight_per_connection) {
           continue;
         }
         if (best == nullptr || c->in_flight.size() < best->in_flight.size()) {
@@ -435,6 +441,8 @@ class Pipeline::Loop {
     }
     if (conn.pg != nullptr && PQstatus(conn.pg) == CONNECTION_BAD) {
       Break(conn, "receive");
+    } else if (conn.pg != nullptr && conn.read_only && conn.in_flight.empty()) {
+      Break(conn, "the server is read-only (SQLSTATE 25006: a standby)");
     }
   }
 
@@ -447,6 +455,7 @@ class Pipeline::Loop {
     absl::Status error = *seg.error;
     const std::string sqlstate = SqlStateOf(error).value_or("");
     const std::string name(r.statement.name);
+    if (sqlstate == "25006") conn.read_only = true;
     // The prepared statement's state, whatever the outcome of the caller.
     if (seg.error_part == Part::kPrepare) {
       if (sqlstate == "42P05") {
