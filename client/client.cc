@@ -63,7 +63,13 @@ std::vector<std::string> Client::RetriedMethods() {
 }
 
 std::string Client::ServiceConfigJson(const RetryPolicy& policy) {
-  if (policy.max_attempts <= 1) return "{}";
+  // round_robin watches each server's health (grpc.health.v1.Health/Watch
+  // of the server as a whole, ""): a server that drains reports
+  // NOT_SERVING and gets no new calls, so it falls quiet and stops without
+  // cancelling any. pick_first ignores it.
+  constexpr absl::string_view kHealthCheck =
+      R"("healthCheckConfig":{"serviceName":""})";
+  if (policy.max_attempts <= 1) return absl::StrCat("{", kHealthCheck, "}");
   std::vector<std::string> names;
   for (const std::string& full : RetriedMethods()) {
     // "/pkg.Service/Method" -> {"service":"pkg.Service","method":"Method"}
@@ -81,7 +87,7 @@ std::string Client::ServiceConfigJson(const RetryPolicy& policy) {
       absl::StrFormat("%g", policy.backoff_multiplier > 0
                                 ? policy.backoff_multiplier
                                 : 1.0),
-      R"(,"retryableStatusCodes":["UNAVAILABLE"]}}]})");
+      R"(,"retryableStatusCodes":["UNAVAILABLE"]}}],)", kHealthCheck, "}");
 }
 
 Client::Client(const ClientOptions& options) : options_(options) {

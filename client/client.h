@@ -69,7 +69,10 @@ struct ClientOptions {
   /// (a connection to every address, calls spread over them in turn).
   /// Empty: gRPC's default, pick_first. The server closes connections after
   /// its MAX_CONNECTION_AGE_SECONDS, so that either policy picks up
-  /// replicas added since.
+  /// replicas added since. round_robin also watches each server's health
+  /// (grpc.health.v1.Health/Watch, service ""; the caller must be allowed
+  /// it) and sends nothing to a server that is NOT_SERVING: one that drains
+  /// for a restart, or has lost its database.
   std::string load_balancing_policy;
   /// Deadline that NewContext() applies to each call, counted from the
   /// moment NewContext() is called. Must be positive.
@@ -146,7 +149,9 @@ class Client {
   /// into this library.
   static std::vector<std::string> RetriedMethods();
   /// The service config (JSON) the channel uses: `policy` applied to
-  /// RetriedMethods(); no methodConfig at all when policy.max_attempts <= 1.
+  /// RetriedMethods() (no methodConfig at all when policy.max_attempts <=
+  /// 1), and client-side health checking of service "" (healthCheckConfig;
+  /// used by round_robin).
   static std::string ServiceConfigJson(const RetryPolicy& policy = {});
 
  private:

@@ -116,6 +116,27 @@ std::string QueryCatalog::RewriteParams(absl::string_view sql,
   return out;
 }
 
+bool IsReadOnlySql(absl::string_view sql) {
+  absl::string_view rest = absl::StripLeadingAsciiWhitespace(sql);
+  while (absl::StartsWith(rest, "--")) {
+    const size_t eol = rest.find('\n');
+    rest = eol == absl::string_view::npos
+               ? absl::string_view()
+               : absl::StripLeadingAsciiWhitespace(rest.substr(eol + 1));
+  }
+  if (!absl::StartsWithIgnoreCase(rest, "select") ||
+      (rest.size() > 6 && IsIdentChar(rest[6]))) {
+    return false;
+  }
+  const std::string lower = absl::AsciiStrToLower(rest);
+  for (absl::string_view writes :
+       {"for update", "for no key update", "for share", "for key share",
+        "nextval(", "setval("}) {
+    if (absl::StrContains(lower, writes)) return false;
+  }
+  return true;
+}
+
 absl::StatusOr<QueryCatalog> QueryCatalog::Parse(
     std::span<const EmbeddedFile> files) {
   QueryCatalog catalog;
@@ -131,6 +152,7 @@ absl::StatusOr<QueryCatalog> QueryCatalog::Parse(
         return ParseError(file.name, current->line, "statement is empty");
       }
       current->sql = RewriteParams(sql, &current->params);
+      current->read_only = IsReadOnlySql(current->sql);
       body.clear();
       return absl::OkStatus();
     };

@@ -34,7 +34,18 @@ struct Statement {
   std::vector<std::string> params;  ///< params[i] is the name of `$i+1`.
   std::string file;                 ///< Source file base name.
   int line = 0;                     ///< 1-based line of the `-- name:` header.
+  /// A plain SELECT (first keyword, after comments), without a row lock
+  /// (FOR UPDATE/SHARE) or a sequence call: it writes nothing, so a hot
+  /// standby may run it (a read replica; see IsReadOnlySql).
+  bool read_only = false;
 };
+
+/// Whether `sql` is a plain SELECT that a hot standby can run: its first
+/// keyword (after whitespace and `--` comments) is SELECT, and it takes no
+/// row lock (FOR UPDATE / FOR NO KEY UPDATE / FOR SHARE / FOR KEY SHARE)
+/// and calls no nextval/setval. Conservative: WITH, INSERT ... RETURNING
+/// and everything else count as writes.
+bool IsReadOnlySql(absl::string_view sql);
 
 class QueryCatalog {
  public:

@@ -40,4 +40,12 @@ void Admission::AwaitQuiet(absl::Duration quiet, absl::Duration max) {
   }
 }
 
+bool Admission::AwaitIdle(absl::Time deadline) const {
+  while (running() > 0) {
+    if (absl::Now() >= deadline) return false;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return true;
+}
+
 }  // namespace defifundr::server

@@ -38,7 +38,18 @@ class Admission {
   /// Calls refused since BeginDrain.
   int64_t refused() const { return refused_.load(std::memory_order_relaxed); }
 
+  /// A call began / ended (MakeAdmissionInterceptorFactory counts every
+  /// call but the long-lived health watches).
+  void CallStarted() { running_.fetch_add(1, std::memory_order_acq_rel); }
+  void CallEnded() { running_.fetch_sub(1, std::memory_order_acq_rel); }
+  /// Calls running now.
+  int running() const { return running_.load(std::memory_order_acquire); }
+  /// Blocks until no call runs, or until `deadline`. Returns whether none
+  /// runs.
+  bool AwaitIdle(absl::Time deadline) const;
+
  private:
+  std::atomic<int> running_{0};
   std::atomic<bool> draining_{false};
   std::atomic<int64_t> drain_began_ns_{0};
   std::atomic<int64_t> last_refused_ns_{0};

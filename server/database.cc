@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -160,10 +161,16 @@ absl::flat_hash_set<std::string> Database::MismatchedStatements() const {
 
 absl::StatusOr<db::pg::Result> Database::Run(
     const db::pg::CallOptions& options, db::QueryName statement,
-    std::span<const ParamSource> sources, const ExtraParams& extras) {
+    std::span<const ParamSource> sources, const ExtraParams& extras,
+    const ReadRoute& route) {
   // Bind first: bad input is rejected without taking a connection.
   auto params = Bind(statement, sources, extras);
   if (!params.ok()) return params.status();
+  const db::Statement* st = catalog_.Find(statement);
+  if (st != nullptr && UseReplica(*st, route)) {
+    auto on_replica = RunOnReplica(options, *st, *params, route.min_lsn);
+    if (on_replica.has_value()) return *std::move(on_replica);
+  }
   auto conn = pool_.Acquire(options.deadline);
   if (!conn.ok()) return conn.status();
   return Exec(**conn, options, statement, *params);
@@ -173,8 +180,9 @@ absl::Status Database::FetchOne(const db::pg::CallOptions& options,
                                 db::QueryName statement,
                                 std::span<const ParamSource> sources,
                                 google::protobuf::Message* out,
-                                const ExtraParams& extras) {
-  auto result = Run(options, statement, sources, extras);
+                                const ExtraParams& extras,
+                                const ReadRoute& route) {
+  auto result = Run(options, statement, sources, extras, route);
   if (!result.ok()) return result.status();
   auto row = result->SingleRow();
   if (!row.ok()) return row.status();
@@ -185,8 +193,8 @@ absl::StatusOr<int> Database::FetchMany(
     const db::pg::CallOptions& options, db::QueryName statement,
     std::span<const ParamSource> sources, const ExtraParams& extras,
     google::protobuf::Message* out,
-    const google::protobuf::FieldDescriptor* field) {
-  auto result = Run(options, statement, sources, extras);
+    const google::protobuf::FieldDescriptor* field, const ReadRoute& route) {
+  auto result = Run(options, statement, sources, extras, route);
   if (!result.ok()) return result.status();
   return DecodeRows(*result, out, field);
 }
@@ -203,15 +211,33 @@ absl::StatusOr<int64_t> Database::Execute(const db::pg::CallOptions& options,
 void Database::RunAsync(const db::pg::CallOptions& options,
                         db::QueryName statement,
                         std::span<const ParamSource> sources,
-                        const ExtraParams& extras, ResultCallback done) {
+                        const ExtraParams& extras, ResultCallback done,
+                        const ReadRoute& route) {
   // Bind first, on the caller's thread: bad input takes no connection.
   auto params = Bind(statement, sources, extras);
   if (!params.ok()) return done(params.status());
   const db::Statement* st = catalog_.Find(statement);
+  if (UseReplica(*st, route)) {
+    // Waiting for the replica blocks: on the executor.
+    return executor_->Submit([this, options, st, params = *std::move(params),
+                              min_lsn = route.min_lsn,
+                              done = std::move(done)]() mutable {
+      auto on_replica = RunOnReplica(options, *st, params, min_lsn);
+      if (on_replica.has_value()) return done(*std::move(on_replica));
+      PrimaryAsync(options, st, std::move(params), std::move(done));
+    });
+  }
+  PrimaryAsync(options, st, *std::move(params), std::move(done));
+}
+
+void Database::PrimaryAsync(const db::pg::CallOptions& options,
+                            const db::Statement* st,
+                            std::vector<db::pg::Param> params,
+                            ResultCallback done) {
   // Through the pool on the executor: the blocking path, with its
   // preparing again and checking.
   auto blocking = [this, options, st,
-                   params = *params](ResultCallback done) mutable {
+                   params](ResultCallback done) mutable {
     executor_->Submit([this, options, st, params = std::move(params),
                        done = std::move(done)] {
       auto conn = pool_.Acquire(options.deadline);
@@ -223,7 +249,7 @@ void Database::RunAsync(const db::pg::CallOptions& options,
     return blocking(std::move(done));
   }
   const absl::Time start = absl::Now();
-  db::pg::PipelineStatement ps{st->name, st->sql, *params};
+  db::pg::PipelineStatement ps{st->name, st->sql, std::move(params)};
   pipeline_->Run(
       std::move(ps), options,
       [this, st, start, blocking = std::move(blocking),
@@ -261,14 +287,16 @@ void Database::FetchOneAsync(const db::pg::CallOptions& options,
                              db::QueryName statement,
                              std::span<const ParamSource> sources,
                              google::protobuf::Message* out,
-                             StatusCallback done) {
-  RunAsync(options, statement, sources, {},
-           [out, done = std::move(done)](absl::StatusOr<db::pg::Result> r) {
-             if (!r.ok()) return done(r.status());
-             auto row = r->SingleRow();
-             if (!row.ok()) return done(row.status());
-             done(DecodeRow(*r, 0, out));
-           });
+                             StatusCallback done, const ReadRoute& route) {
+  RunAsync(
+      options, statement, sources, {},
+      [out, done = std::move(done)](absl::StatusOr<db::pg::Result> r) {
+        if (!r.ok()) return done(r.status());
+        auto row = r->SingleRow();
+        if (!row.ok()) return done(row.status());
+        done(DecodeRow(*r, 0, out));
+      },
+      route);
 }
 
 void Database::FetchManyAsync(const db::pg::CallOptions& options,
@@ -277,13 +305,179 @@ void Database::FetchManyAsync(const db::pg::CallOptions& options,
                               const ExtraParams& extras,
                               google::protobuf::Message* out,
                               const google::protobuf::FieldDescriptor* field,
-                              RowsCallback done) {
+                              RowsCallback done, const ReadRoute& route) {
   RunAsync(
       options, statement, sources, extras,
       [out, field, done = std::move(done)](absl::StatusOr<db::pg::Result> r) {
         if (!r.ok()) return done(r.status());
         done(DecodeRows(*r, out, field));
-      });
+      },
+      route);
+}
+
+// ---------------------------------------------------------------------------
+// Read routing
+
+absl::Status CheckConsistencyToken(absl::string_view token) {
+  const size_t slash = token.find('/');
+  auto hex = [](absl::string_view part) {
+    if (part.empty() || part.size() > 8) return false;
+    for (char c : part) {
+      if (!absl::ascii_isxdigit(c)) return false;
+    }
+    return true;
+  };
+  if (slash == absl::string_view::npos || !hex(token.substr(0, slash)) ||
+      !hex(token.substr(slash + 1))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "metadata ", kConsistencyTokenKey,
+        ": not a consistency token (a WAL position such as 16/B374D848, as "
+        "a write's response metadata carries it)"));
+  }
+  return absl::OkStatus();
+}
+
+void Database::SetReadPool(db::pg::Pool* pool, absl::Duration consistency_wait,
+                           absl::Duration retry_after) {
+  read_pool_ = pool;
+  consistency_wait_ = consistency_wait;
+  replica_retry_after_ = retry_after;
+}
+
+bool Database::UseReplica(const db::Statement& statement,
+                          const ReadRoute& route) const {
+  return route.replica && read_pool_ != nullptr && statement.read_only &&
+         absl::ToUnixNanos(absl::Now()) >= replica_down_until_.load();
+}
+
+void Database::ReplicaFailed(const absl::Status& status) {
+  const int64_t now = absl::ToUnixNanos(absl::Now());
+  const int64_t was = replica_down_until_.exchange(
+      now + absl::ToInt64Nanoseconds(replica_retry_after_));
+  if (was <= now) {
+    log::Warning("read replica unavailable; reads go to the primary",
+                 {{"error", std::string(status.message())},
+                  {"retry_after_seconds",
+                   absl::ToDoubleSeconds(replica_retry_after_)}});
+  }
+}
+
+std::optional<absl::StatusOr<db::pg::Result>> Database::RunOnReplica(
+    const db::pg::CallOptions& options, const db::Statement& statement,
+    std::span<const db::pg::Param> params, const std::string& min_lsn) {
+  const absl::Time wait_until =
+      std::min(options.deadline, absl::Now() + consistency_wait_);
+  auto conn = read_pool_->Acquire(wait_until);
+  if (!conn.ok()) {
+    if (conn.status().code() == absl::StatusCode::kUnavailable &&
+        absl::Now() < wait_until) {
+      ReplicaFailed(conn.status());  // Not merely busy: unreachable.
+    }
+    primary_unavailable_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  if (!min_lsn.empty()) {
+    // The check and the read on one connection: with several replicas
+    // behind one address, the one that has caught up is the one that reads.
+    const db::pg::Param lsn[] = {min_lsn};
+    const db::Statement* check = catalog_.Find(db::queries::kReplicaCaughtUp.name());
+    while (true) {
+      auto r = (*conn)->ExecStatement(check->name, check->sql, lsn, options);
+      if (!r.ok() || r->rows() != 1) {
+        if (!r.ok() && r.status().code() == absl::StatusCode::kUnavailable) {
+          ReplicaFailed(r.status());
+        }
+        primary_unavailable_.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+      }
+      auto caught_up = r->row(0).Get<bool>(0);
+      if (caught_up.ok() && *caught_up) break;
+      if (absl::Now() >= wait_until) {
+        primary_lagging_.fetch_add(1, std::memory_order_relaxed);
+        return std::nullopt;
+      }
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  }
+  auto result = Exec(**conn, options, statement.name, params);
+  if (!result.ok() && absl::Now() < options.deadline) {
+    // The replica's connection failed (or it is shutting down), or it
+    // cancelled the read in a conflict with recovery (40001): a read is
+    // safe to run again, on the primary.
+    if (result.status().code() == absl::StatusCode::kUnavailable) {
+      ReplicaFailed(result.status());
+      primary_unavailable_.fetch_add(1, std::memory_order_relaxed);
+      return std::nullopt;
+    }
+    if (result.status().code() == absl::StatusCode::kAborted) {
+      primary_lagging_.fetch_add(1, std::memory_order_relaxed);
+      return std::nullopt;
+    }
+  }
+  replica_reads_.fetch_add(1, std::memory_order_relaxed);
+  return result;
+}
+
+absl::StatusOr<std::string> Database::CurrentWalLsn(
+    const db::pg::CallOptions& options) {
+  auto r = Run(options, db::queries::kCurrentWalLsn, {});
+  if (!r.ok()) return r.status();
+  auto row = r->SingleRow();
+  if (!row.ok()) return row.status();
+  return row->Get<std::string>(0);
+}
+
+void Database::CurrentWalLsnAsync(
+    const db::pg::CallOptions& options,
+    std::function<void(absl::StatusOr<std::string>)> done) {
+  RunAsync(options, db::queries::kCurrentWalLsn, {}, {},
+           [done = std::move(done)](absl::StatusOr<db::pg::Result> r) {
+             if (!r.ok()) return done(r.status());
+             auto row = r->SingleRow();
+             if (!row.ok()) return done(row.status());
+             done(row->Get<std::string>(0));
+           });
+}
+
+absl::Status Database::CheckReplica(const db::pg::CallOptions& options) {
+  if (read_pool_ == nullptr) return absl::OkStatus();
+  auto lsn = CurrentWalLsn(options);
+  if (!lsn.ok()) return lsn.status();
+  auto conn = read_pool_->Acquire(options.deadline);
+  if (!conn.ok()) {
+    ReplicaFailed(conn.status());
+    return conn.status();
+  }
+  const db::Statement* st = catalog_.Find(db::queries::kReplicaLagBytes.name());
+  const db::pg::Param params[] = {*lsn};
+  auto r = (*conn)->ExecStatement(st->name, st->sql, params, options);
+  if (!r.ok()) {
+    ReplicaFailed(r.status());
+    return r.status();
+  }
+  auto row = r->SingleRow();
+  if (!row.ok()) return row.status();
+  auto lag = row->Get<int64_t>(0);
+  if (!lag.ok()) return lag.status();
+  replica_lag_bytes_ = *lag;
+  if (replica_down_until_.exchange(0) > absl::ToUnixNanos(absl::Now())) {
+    log::Info("read replica reachable again; reads go to it",
+              {{"lag_bytes", *lag}});
+  }
+  return absl::OkStatus();
+}
+
+Database::ReadStats Database::GetReadStats() const {
+  ReadStats stats;
+  stats.replica_configured = read_pool_ != nullptr;
+  stats.replica_available =
+      read_pool_ != nullptr &&
+      absl::ToUnixNanos(absl::Now()) >= replica_down_until_.load();
+  stats.replica_lag_bytes = replica_lag_bytes_.load();
+  stats.replica_reads = replica_reads_.load();
+  stats.primary_lagging = primary_lagging_.load();
+  stats.primary_unavailable = primary_unavailable_.load();
+  return stats;
 }
 
 }  // namespace defifundr::server

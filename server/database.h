@@ -8,8 +8,11 @@
 #include <google/protobuf/message.h>
 #include <grpcpp/server_context.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -38,6 +41,26 @@ namespace defifundr::server {
 db::pg::CallOptions CallOptionsFor(const grpc::ServerContextBase* context,
                                    absl::Duration max_timeout);
 
+/// The request and response metadata key of the consistency token: the
+/// primary's WAL position after a write (CurrentWalLsn, "16/B374D848"),
+/// sent on every write's response while reads go to a replica
+/// (DATABASE_READ_URL); a read that sends it back sees that write.
+inline constexpr char kConsistencyTokenKey[] = "defifundr-consistency-token";
+
+/// INVALID_ARGUMENT naming the metadata key unless `token` is a WAL
+/// position as PostgreSQL prints a pg_lsn: two hexadecimal numbers of 1 to
+/// 8 digits joined by '/'.
+absl::Status CheckConsistencyToken(absl::string_view token);
+
+/// Where a read-only statement may run. The default: the primary.
+struct ReadRoute {
+  /// The read pool (DATABASE_READ_URL) may serve it: a read-only RPC.
+  bool replica = false;
+  /// The caller's consistency token (CheckConsistencyToken), or "": a
+  /// replica serves the read only once it has replayed the WAL this far.
+  std::string min_lsn;
+};
+
 class Database {
  public:
   /// `pool`, `catalog` and `schema` must outlive this object.
@@ -50,10 +73,18 @@ class Database {
   /// when no connection frees before the deadline, DEADLINE_EXCEEDED /
   /// CANCELLED (statement cancelled on the server), and the SQLSTATE
   /// classification of db/pg/error.h.
+  ///
+  /// With `route.replica`, a statement that writes nothing
+  /// (db::Statement::read_only) runs on the read pool when one is set
+  /// (SetReadPool) and the replica can serve it: reachable, and, for a
+  /// `route.min_lsn`, caught up with it within the consistency wait. Else,
+  /// and when the replica's connection fails, it runs on the primary: a
+  /// replica that lags or is down costs time, never an error.
   absl::StatusOr<db::pg::Result> Run(const db::pg::CallOptions& options,
                                      db::QueryName statement,
                                      std::span<const ParamSource> sources,
-                                     const ExtraParams& extras = {});
+                                     const ExtraParams& extras = {},
+                                     const ReadRoute& route = {});
   /// The same on a given connection (inside a transaction).
   absl::StatusOr<db::pg::Result> RunOn(db::pg::Connection& conn,
                                        const db::pg::CallOptions& options,
@@ -67,7 +98,8 @@ class Database {
                         db::QueryName statement,
                         std::span<const ParamSource> sources,
                         google::protobuf::Message* out,
-                        const ExtraParams& extras = {});
+                        const ExtraParams& extras = {},
+                        const ReadRoute& route = {});
 
   /// Runs a statement and appends one message per row to the repeated
   /// message field `field` of `out`. Returns the number of rows.
@@ -76,7 +108,8 @@ class Database {
                                 std::span<const ParamSource> sources,
                                 const ExtraParams& extras,
                                 google::protobuf::Message* out,
-                                const google::protobuf::FieldDescriptor* field);
+                                const google::protobuf::FieldDescriptor* field,
+                                const ReadRoute& route = {});
 
   /// Runs an `:exec`/`:execrows` statement; returns the affected rows.
   absl::StatusOr<int64_t> Execute(const db::pg::CallOptions& options,
@@ -109,19 +142,59 @@ class Database {
   /// Run, FetchOne and FetchMany without blocking the caller: the same
   /// outcomes, given to `done` (exactly once; `out` and the messages behind
   /// `sources` must live until then).
+  /// `route` as for Run (a replica's statements run on the executor).
   void RunAsync(const db::pg::CallOptions& options, db::QueryName statement,
                 std::span<const ParamSource> sources, const ExtraParams& extras,
-                ResultCallback done);
+                ResultCallback done, const ReadRoute& route = {});
   void FetchOneAsync(const db::pg::CallOptions& options,
                      db::QueryName statement,
                      std::span<const ParamSource> sources,
-                     google::protobuf::Message* out, StatusCallback done);
+                     google::protobuf::Message* out, StatusCallback done,
+                     const ReadRoute& route = {});
   void FetchManyAsync(const db::pg::CallOptions& options,
                       db::QueryName statement,
                       std::span<const ParamSource> sources,
                       const ExtraParams& extras, google::protobuf::Message* out,
                       const google::protobuf::FieldDescriptor* field,
-                      RowsCallback done);
+                      RowsCallback done, const ReadRoute& route = {});
+
+  /// Sends read-only statements of read-only RPCs (ReadRoute::replica) to
+  /// `pool`, connected to a streaming replica (DATABASE_READ_URL). A read
+  /// that carries a consistency token waits up to `consistency_wait` for
+  /// the replica to replay that far (polling ReplicaCaughtUp on the
+  /// connection that then runs it), then goes to the primary. A replica
+  /// whose connection fails is skipped for `retry_after` (reads go to the
+  /// primary), then tried again. `pool` must outlive this object; call
+  /// once, before serving.
+  void SetReadPool(db::pg::Pool* pool, absl::Duration consistency_wait,
+                   absl::Duration retry_after = absl::Seconds(1));
+  /// Whether reads may go to a replica (SetReadPool was called): then
+  /// every write's response carries a consistency token.
+  bool has_read_pool() const { return read_pool_ != nullptr; }
+  /// The primary's WAL position now (CurrentWalLsn, "16/B374D848"): read
+  /// after a write committed, its consistency token. Errors: those of Run.
+  absl::StatusOr<std::string> CurrentWalLsn(const db::pg::CallOptions& options);
+  void CurrentWalLsnAsync(
+      const db::pg::CallOptions& options,
+      std::function<void(absl::StatusOr<std::string>)> done);
+  /// Measures how far the replica's replay is behind the primary (bytes of
+  /// WAL, ReplicaLagBytes) and whether it answers; a replica found
+  /// reachable again takes reads at once. For the health loop.
+  absl::Status CheckReplica(const db::pg::CallOptions& options);
+
+  /// Read routing since start-up, for the metrics.
+  struct ReadStats {
+    bool replica_configured = false;
+    bool replica_available = false;  ///< Its last connection worked.
+    int64_t replica_lag_bytes = 0;   ///< As of the last CheckReplica.
+    int64_t replica_reads = 0;       ///< Statements the replica served.
+    /// Read-only statements sent to the primary instead: the replica had
+    /// not caught up with the caller's token within the wait ...
+    int64_t primary_lagging = 0;
+    /// ... or was unreachable (or its connection failed).
+    int64_t primary_unavailable = 0;
+  };
+  ReadStats GetReadStats() const;
 
   /// How the handlers use each statement; a statement prepared again after a
   /// schema change (see db::pg::Connection::ExecStatement) is checked against
@@ -146,6 +219,13 @@ class Database {
       absl::string_view statement, absl::Duration, const absl::Status&)>;
   void SetStatementObserver(StatementObserver observer) {
     statement_observer_ = std::move(observer);
+  }
+
+  /// Whether `statement` writes nothing (db::Statement::read_only); false
+  /// for an unknown one.
+  bool IsReadOnly(db::QueryName statement) const {
+    const db::Statement* st = catalog_.Find(statement.name());
+    return st != nullptr && st->read_only;
   }
 
   db::pg::Pool& pool() { return pool_; }
@@ -179,6 +259,20 @@ class Database {
   absl::Status CheckShape(absl::string_view statement,
                           const db::pg::Result& result);
 
+  // The statement on the read pool, if the replica can serve it now;
+  // nullopt: run it on the primary (see Run).
+  std::optional<absl::StatusOr<db::pg::Result>> RunOnReplica(
+      const db::pg::CallOptions& options, const db::Statement& statement,
+      std::span<const db::pg::Param> params, const std::string& min_lsn);
+  bool UseReplica(const db::Statement& statement,
+                  const ReadRoute& route) const;
+  // The replica's connection failed: reads skip it for retry_after_.
+  void ReplicaFailed(const absl::Status& status);
+  // The primary's path of RunAsync (pipeline, or pool on the executor).
+  void PrimaryAsync(const db::pg::CallOptions& options,
+                    const db::Statement* statement,
+                    std::vector<db::pg::Param> params, ResultCallback done);
+
   db::pg::Pool& pool_;
   const db::QueryCatalog& catalog_;
   const Schema& schema_;
@@ -192,6 +286,16 @@ class Database {
   // stale there): they run through the pool until the process restarts.
   absl::flat_hash_set<std::string> off_pipeline_ ABSL_GUARDED_BY(mu_);
   bool OffPipeline(absl::string_view statement) const;
+
+  db::pg::Pool* read_pool_ = nullptr;
+  absl::Duration consistency_wait_;
+  absl::Duration replica_retry_after_;
+  // Until when reads skip the replica (absl::ToUnixNanos); 0: they don't.
+  std::atomic<int64_t> replica_down_until_{0};
+  std::atomic<int64_t> replica_lag_bytes_{0};
+  std::atomic<int64_t> replica_reads_{0};
+  std::atomic<int64_t> primary_lagging_{0};
+  std::atomic<int64_t> primary_unavailable_{0};
 };
 
 }  // namespace defifundr::server

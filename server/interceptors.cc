@@ -311,7 +311,46 @@ class MetricsFactory
   Metrics* metrics_;
 };
 
+class AdmissionInterceptor : public grpc::experimental::Interceptor {
+ public:
+  AdmissionInterceptor(Admission* admission, bool counted)
+      : admission_(admission), counted_(counted) {
+    if (counted_) admission_->CallStarted();
+  }
+  ~AdmissionInterceptor() override {
+    if (counted_) admission_->CallEnded();
+  }
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    methods->Proceed();
+  }
+
+ private:
+  Admission* admission_;
+  bool counted_;
+};
+
+class AdmissionFactory
+    : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit AdmissionFactory(Admission* admission) : admission_(admission) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new AdmissionInterceptor(
+        admission_, absl::string_view(info->method()) !=
+                        "/grpc.health.v1.Health/Watch");
+  }
+
+ private:
+  Admission* admission_;
+};
+
 }  // namespace
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+MakeAdmissionInterceptorFactory(Admission* admission) {
+  return std::make_unique<AdmissionFactory>(admission);
+}
 
 void NoteUnparseableRequest(absl::string_view method, absl::string_view peer,
                             absl::string_view detail) {

@@ -14,6 +14,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/admission.h"
 #include "server/metrics.h"
 
 namespace defifundr::server {
@@ -93,6 +94,13 @@ MakeAccessLogInterceptorFactory();
 /// `metrics` must outlive the server.
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 MakeMetricsInterceptorFactory(Metrics* metrics);
+
+/// Counts the calls running in `admission` (Admission::CallStarted and
+/// CallEnded), all but grpc.health.v1.Health/Watch, whose streams last as
+/// long as their clients: shutdown waits for the calls, then ends the
+/// watches at once. `admission` must outlive the server.
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+MakeAdmissionInterceptorFactory(Admission* admission);
 
 }  // namespace defifundr::server
 

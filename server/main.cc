@@ -65,6 +65,18 @@ int EnvInt(const char* name, int fallback) {
 ABSL_FLAG(std::string, database_url, Env("DATABASE_URL", ""),
           "libpq connection URI or key=value string [env DATABASE_URL]; empty "
           "uses libpq's PG* environment defaults");
+ABSL_FLAG(std::string, database_read_url, Env("DATABASE_READ_URL", ""),
+          "libpq URI of a streaming replica (or a read-only service in front "
+          "of several) for the read-only RPCs; writes and transactions stay "
+          "on DATABASE_URL; empty: every read on the primary "
+          "[env DATABASE_READ_URL]");
+ABSL_FLAG(int, db_read_pool_size, EnvInt("DB_READ_POOL_SIZE", 10),
+          "most connections to DATABASE_READ_URL [env DB_READ_POOL_SIZE]");
+ABSL_FLAG(int, read_consistency_wait_ms,
+          EnvInt("READ_CONSISTENCY_WAIT_MS", 500),
+          "milliseconds a read carrying a consistency token waits for the "
+          "replica to replay that far before the primary serves it "
+          "[env READ_CONSISTENCY_WAIT_MS]");
 ABSL_FLAG(std::string, grpc_listen, Env("GRPC_LISTEN", "0.0.0.0:50051"),
           "host:port to serve gRPC on [env GRPC_LISTEN]");
 ABSL_FLAG(std::string, health_listen, Env("HEALTH_LISTEN", ""),
@@ -411,6 +423,10 @@ server::ServerConfig Config() {
   config.listen = absl::GetFlag(FLAGS_grpc_listen);
   config.health_listen = absl::GetFlag(FLAGS_health_listen);
   config.pool_size = std::max(1, absl::GetFlag(FLAGS_db_pool_size));
+  config.read_database_url = absl::GetFlag(FLAGS_database_read_url);
+  config.read_pool_size = std::max(1, absl::GetFlag(FLAGS_db_read_pool_size));
+  config.read_consistency_wait = absl::Milliseconds(
+      std::clamp(absl::GetFlag(FLAGS_read_consistency_wait_ms), 0, 60000));
   config.pipeline_connections =
       std::max(0, absl::GetFlag(FLAGS_db_pipeline_connections));
   auto cache =
@@ -535,7 +551,8 @@ void PrintHelp() {
     for (const absl::CommandLineFlag* f : flags) {
       std::cout << "  --" << f->Name();
       const bool secret =
-          f->Name() == "database_url" || f->Name() == "page_token_key";
+          f->Name() == "database_url" || f->Name() == "database_read_url" ||
+          f->Name() == "page_token_key";
       if (!secret && !f->DefaultValue().empty()) {
         std::cout << " (default " << f->DefaultValue() << ")";
       }

@@ -131,6 +131,36 @@ class ScrapeCollector : public prometheus::Collectable {
                       MetricType::Gauge,
                       {Value(static_cast<double>(sources_.schema_version()))}));
     }
+    if (sources_.reads) {
+      const ReadSample r = sources_.reads();
+      out.push_back(GaugeFamily(
+          "defifundr_replica_lag_bytes",
+          "How far the read replica's replay is behind the primary, in bytes "
+          "of WAL, as of the last health check.",
+          MetricType::Gauge, {Value(static_cast<double>(r.lag_bytes))}));
+      out.push_back(GaugeFamily(
+          "defifundr_replica_available",
+          "1 while reads go to the replica, 0 while it is skipped "
+          "(unreachable) and reads go to the primary.",
+          MetricType::Gauge, {Value(r.available ? 1 : 0)}));
+      std::vector<prometheus::ClientMetric> reads;
+      auto read = [&](const char* target, const char* reason, int64_t n) {
+        prometheus::ClientMetric m;
+        m.counter.value = static_cast<double>(n);
+        m.label.push_back({"reason", reason});
+        m.label.push_back({"target", target});
+        reads.push_back(std::move(m));
+      };
+      read("replica", "", r.replica);
+      read("primary", "replica_lagging", r.primary_lagging);
+      read("primary", "replica_unavailable", r.primary_unavailable);
+      out.push_back(GaugeFamily(
+          "defifundr_db_reads_total",
+          "Read statements of read-only RPCs by where they ran: the replica, "
+          "or the primary because the replica had not caught up with the "
+          "caller's consistency token in time or could not be reached.",
+          MetricType::Counter, std::move(reads)));
+    }
     return out;
   }
 

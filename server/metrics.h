@@ -15,6 +15,9 @@
 //   defifundr_db_errors_total{sqlstate_class}                           counter
 //   defifundr_health_serving{service}        gauge: 1 SERVING, 0 NOT_SERVING
 //   defifundr_schema_version                 gauge: newest applied migration
+//   defifundr_replica_lag_bytes, defifundr_replica_available   gauges
+//   defifundr_db_reads_total{target="replica"|"primary",reason} counter: read
+//     statements of read-only RPCs by where they ran (with a replica)
 //   defifundr_build_info{version,commit}     gauge: 1
 // Seconds throughout; every family is thread-safe.
 #ifndef DEFIFUNDR_SERVER_METRICS_H_
@@ -50,6 +53,17 @@ class Family;
 
 namespace defifundr::server {
 
+/// Read routing to a replica (DATABASE_READ_URL), as of a scrape.
+struct ReadSample {
+  bool available = false;  ///< The replica's last connection worked.
+  int64_t lag_bytes = 0;   ///< Its replay's lag behind the primary (WAL bytes).
+  int64_t replica = 0;     ///< Read statements it served.
+  /// Read statements the primary served instead: the replica had not
+  /// caught up with the caller's consistency token in time ...
+  int64_t primary_lagging = 0;
+  int64_t primary_unavailable = 0;  ///< ... or could not be reached.
+};
+
 /// Values read when Prometheus scrapes (not counted as they happen).
 struct ScrapeSources {
   /// The pool whose connections are reported; may be null.
@@ -60,6 +74,8 @@ struct ScrapeSources {
   std::function<std::map<std::string, bool>()> health;
   /// The newest applied migration version (0 when unknown).
   std::function<int64_t()> schema_version;
+  /// Read routing; empty when no replica is configured.
+  std::function<ReadSample()> reads;
 };
 
 class Metrics {

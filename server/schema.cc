@@ -189,6 +189,9 @@ std::vector<Binding> InternalBindings() {
         "max_length", "table_oid", "attnum"}},
       {db::queries::kListEnumTypes, nullptr, {}, {}, {"oid"}},
       {db::queries::kSchemaVersion, nullptr, {}, {}, {"version"}},
+      {db::queries::kCurrentWalLsn, nullptr, {}, {}, {"lsn"}},
+      {db::queries::kReplicaCaughtUp, nullptr, {}, {"lsn"}, {"caught_up"}},
+      {db::queries::kReplicaLagBytes, nullptr, {}, {"lsn"}, {"lag_bytes"}},
   };
 }
 

@@ -93,6 +93,7 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   db::pg::PoolOptions pool_options;
   pool_options.conninfo = config.database_url;
   pool_options.max_size = config.pool_size;
+  db::pg::PoolOptions read_pool_options;
   pool_options.statement_cache = config.statement_cache;
   pool_options.on_acquire = [metrics = s->metrics_.get()](absl::Duration d) {
     metrics->PoolAcquired(d);
@@ -115,6 +116,14 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
       }
       return s;
     };
+  }
+  if (!config.read_database_url.empty()) {
+    read_pool_options = pool_options;
+    read_pool_options.conninfo = config.read_database_url;
+    read_pool_options.max_size = config.read_pool_size;
+    // The read pool's waits are not the primary's: keep them out of
+    // defifundr_db_pool_acquire_seconds.
+    read_pool_options.on_acquire = nullptr;
   }
   s->pool_ = std::make_unique<db::pg::Pool>(std::move(pool_options));
 
@@ -169,6 +178,12 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
     s->pipeline_ = *std::move(p);
   }
   s->db_->SetAsync(s->pipeline_.get(), s->executor_.get());
+  if (!config.read_database_url.empty()) {
+    // Not waited for at start-up: reads go to the primary until the
+    // replica answers.
+    s->read_pool_ = std::make_unique<db::pg::Pool>(std::move(read_pool_options));
+    s->db_->SetReadPool(s->read_pool_.get(), config.read_consistency_wait);
+  }
   s->db_->SetStatementObserver(
       [metrics = s->metrics_.get()](absl::string_view statement,
                                     absl::Duration elapsed,
@@ -258,6 +273,7 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
+  interceptors.push_back(MakeAdmissionInterceptorFactory(&s->admission_));
   interceptors.push_back(MakeMetricsInterceptorFactory(s->metrics_.get()));
   interceptors.push_back(MakeAccessLogInterceptorFactory());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -295,6 +311,18 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
     sources.schema_version = [raw = s.get()] {
       return raw->schema_version_.load();
     };
+    if (s->read_pool_ != nullptr) {
+      sources.reads = [raw = s.get()] {
+        const Database::ReadStats r = raw->db_->GetReadStats();
+        ReadSample sample;
+        sample.available = r.replica_available;
+        sample.lag_bytes = r.replica_lag_bytes;
+        sample.replica = r.replica_reads;
+        sample.primary_lagging = r.primary_lagging;
+        sample.primary_unavailable = r.primary_unavailable;
+        return sample;
+      };
+    }
     if (absl::Status m = s->metrics_->Serve(config.metrics_listen, sources);
         !m.ok()) {
       s->server_->Shutdown();
@@ -313,6 +341,7 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
   log::Info("serving", {{"listen", config.listen},
                         {"port", s->port_},
                         {"pool_size", config.pool_size},
+                        {"read_replica", !config.read_database_url.empty()},
                         {"pipeline_connections", config.pipeline_connections},
                         {"health_port", s->health_port_},
                         {"metrics_port", s->metrics_port()}});
@@ -331,6 +360,8 @@ void DataServer::HealthLoop() {
     if (s.ok()) {
       schema_version_ = *version;
       db_->RecheckMismatched(options).IgnoreError();
+      // The replica's lag, and whether it is back (reads go to it again).
+      db_->CheckReplica(options).IgnoreError();
     }
     if (s.ok() != serving || first) {
       serving = s.ok();
@@ -393,10 +424,18 @@ void DataServer::Shutdown(absl::Duration grace) {
   admission_.AwaitQuiet(drain_quiet_, std::min(drain_max_, grace / 2));
   log::Info("draining done; stopping",
             {{"refused_calls", admission_.refused()}});
-  server_->Shutdown(absl::ToChronoTime(deadline));
+  // Clients that balance by health (round_robin with healthCheckConfig)
+  // keep a Health/Watch stream open on every server, which gRPC's shutdown
+  // would wait for until the grace is over. So: the running calls first,
+  // then gRPC's shutdown, which ends the watches after a moment for a call
+  // that raced the drain.
+  admission_.AwaitIdle(deadline);
+  server_->Shutdown(
+      absl::ToChronoTime(std::min(deadline, absl::Now() + drain_quiet_)));
   server_->Wait();
   if (health_server_ != nullptr) health_server_->Shutdown();
   pool_->Close();
+  if (read_pool_ != nullptr) read_pool_->Close();
   log::Info("stopped");
   stopped_.Notify();
 }

@@ -31,6 +31,20 @@ inline constexpr absl::string_view kLivenessService = "liveness";
 struct ServerConfig {
   /// libpq URI or key=value string (DATABASE_URL).
   std::string database_url;
+  /// libpq URI of a streaming replica, or of a read-only service in front
+  /// of several (DATABASE_READ_URL; CloudNativePG's `<cluster>-ro`). When
+  /// set, the read-only RPCs (Get, List, and the domain lookups, counts and
+  /// searches whose query is a plain SELECT) read there, and every write's
+  /// response carries a consistency token (kConsistencyTokenKey) that a
+  /// later read presents to see the write (Database::SetReadPool). Empty:
+  /// everything on the primary.
+  std::string read_database_url;
+  /// Most connections to read_database_url (DB_READ_POOL_SIZE).
+  int read_pool_size = 10;
+  /// How long a read with a consistency token waits for the replica to
+  /// replay that far before the primary serves it
+  /// (READ_CONSISTENCY_WAIT_MS).
+  absl::Duration read_consistency_wait = absl::Milliseconds(500);
   /// host:port to listen on (GRPC_LISTEN); port 0 picks a free port.
   std::string listen = "0.0.0.0:50051";
   /// Most database connections (DB_POOL_SIZE).
@@ -161,6 +175,8 @@ class DataServer {
   absl::Duration drain_quiet_, drain_max_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<db::pg::Pool> pool_;
+  // Connections to the read replica (read_database_url), or null.
+  std::unique_ptr<db::pg::Pool> read_pool_;
   std::unique_ptr<Schema> schema_;
   std::unique_ptr<Database> db_;
   // Where the callback handlers' statements run (Database::SetAsync).

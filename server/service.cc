@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "db/pg/transaction.h"
 #include "server/interceptors.h"
+#include "server/log/log.h"
 #include "server/status.h"
 
 namespace defifundr::server {
@@ -137,7 +138,28 @@ struct DeclaredService::Handler {
   const Message* request;
   const Message* response;
   const CustomMethod* custom = nullptr;
+  // Whether the RPC may write: with reads on a replica, its response
+  // carries a consistency token.
+  bool writes = false;
 };
+
+namespace {
+
+// With reads on a replica, a write's response carries the primary's WAL
+// position after it (kConsistencyTokenKey). A failure to read it leaves
+// the token out (the write stands) and is logged.
+void AddConsistencyToken(grpc::ServerContextBase* ctx,
+                         const absl::StatusOr<std::string>& lsn) {
+  if (lsn.ok()) {
+    ctx->AddInitialMetadata(kConsistencyTokenKey, *lsn);
+    return;
+  }
+  log::Warning("write done, but its consistency token could not be read; "
+               "the response goes without it",
+               {{"error", std::string(lsn.status().message())}});
+}
+
+}  // namespace
 
 DeclaredService::DeclaredService(const ServiceDeclaration& declaration,
                                  Database& db, const HandlerOptions& options)
@@ -231,6 +253,26 @@ absl::Status DeclaredService::Add(const MethodDescriptor* method) {
         ": an RPC of the .proto that the declaration of table ", spec.table,
         " (server/tables/) neither declares nor serves as a standard method"));
   }
+  Database& db = table_.db();
+  switch (m->kind) {
+    case Handler::Kind::kCreate:
+    case Handler::Kind::kUpdate:
+    case Handler::Kind::kDelete:
+      m->writes = true;
+      break;
+    case Handler::Kind::kDomain:
+      for (const server::Method& d : spec.methods) {
+        if (d.name == rpc) m->writes = !db.IsReadOnly(d.statement);
+      }
+      break;
+    case Handler::Kind::kCustom:
+      for (const Binding& b : m->custom->queries) {
+        if (!db.IsReadOnly(b.statement)) m->writes = true;
+      }
+      break;
+    default:
+      break;
+  }
   const int index = static_cast<int>(handlers_.size());
   const Handler* raw = m.get();
   const bool callback = m->kind == Handler::Kind::kCreate ||
@@ -254,13 +296,25 @@ absl::Status DeclaredService::Add(const MethodDescriptor* method) {
                 reactor->Finish(parsed);
                 return reactor;
               }
-              Table::Done done = [call, reactor, ctx, out](absl::Status s) {
+              auto finish = [call, reactor, ctx, out](absl::Status s) {
                 KeepLogContextForAccessLog(ctx);
                 const grpc::Status status =
                     s.ok() ? Serialize(*call->response(), out)
                            : ToGrpcStatus(s);
                 delete call;
                 reactor->Finish(status);
+              };
+              Table::Done done = [this, raw, ctx,
+                                  finish = std::move(finish)](absl::Status s) {
+                if (!s.ok() || !raw->writes || !table_.db().has_read_pool()) {
+                  return finish(std::move(s));
+                }
+                table_.db().CurrentWalLsnAsync(
+                    table_.CallOptions(ctx),
+                    [ctx, finish](absl::StatusOr<std::string> lsn) {
+                      AddConsistencyToken(ctx, lsn);
+                      finish(absl::OkStatus());
+                    });
               };
               switch (raw->kind) {
                 case Handler::Kind::kCreate:
@@ -318,6 +372,10 @@ absl::Status DeclaredService::Add(const MethodDescriptor* method) {
                 }
               }
               if (!status.ok()) return status;
+              if (raw->writes && table.db().has_read_pool()) {
+                AddConsistencyToken(
+                    ctx, table.db().CurrentWalLsn(table.CallOptions(ctx)));
+              }
               return Serialize(*response, out);
             },
             this)));

@@ -160,11 +160,15 @@ void Table::GetAsync(grpc::ServerContextBase* ctx, const Message& request,
                      Message* response, Done done) {
   if (absl::Status s = Admit(); !s.ok()) return done(s);
   if (absl::Status s = CheckId(request, "id"); !s.ok()) return done(s);
+  auto route = ReadRouteFor(ctx);
+  if (!route.ok()) return done(route.status());
   const ParamSource sources[] = {{"", &request}};
-  db_.FetchOneAsync(CallOptions(ctx), q().get, sources, response,
-                    [this, &request, done = std::move(done)](absl::Status s) {
-                      done(NotFound(s, GetString(request, "id")));
-                    });
+  db_.FetchOneAsync(
+      CallOptions(ctx), q().get, sources, response,
+      [this, &request, done = std::move(done)](absl::Status s) {
+        done(NotFound(s, GetString(request, "id")));
+      },
+      *route);
 }
 
 grpc::Status Table::Get(grpc::ServerContextBase* ctx, const Message& request,
@@ -227,7 +231,7 @@ grpc::Status Table::Delete(grpc::ServerContextBase* ctx, const Message& request,
 void Table::PageAsync(const db::pg::CallOptions& options,
                       const Message& request, Message* response,
                       db::QueryName statement, db::QueryName count_statement,
-                      bool descending, Done done) {
+                      bool descending, const ReadRoute& route, Done done) {
   const Descriptor* rd = request.GetDescriptor();
   const auto* rr = request.GetReflection();
   auto size =
@@ -257,7 +261,8 @@ void Table::PageAsync(const db::pg::CallOptions& options,
   db_.FetchManyAsync(
       options, statement, sources, extras, response, items,
       [this, options, &request, response, items, size = *size, total,
-       count_statement, done = std::move(done)](absl::StatusOr<int> rows) {
+       count_statement, route,
+       done = std::move(done)](absl::StatusOr<int> rows) {
         if (!rows.ok()) return done(rows.status());
         const auto* out = response->GetReflection();
         if (*rows > size) {
@@ -279,17 +284,19 @@ void Table::PageAsync(const db::pg::CallOptions& options,
         if (!total) return done(absl::OkStatus());
         const ParamSource count_sources[] = {{"", &request}};
         db_.FetchOneAsync(options, count_statement, count_sources, response,
-                          std::move(done));
-      });
+                          std::move(done), route);
+      },
+      route);
 }
 
 absl::Status Table::DoPage(const db::pg::CallOptions& options,
                            const Message& request, Message* response,
                            db::QueryName statement,
-                           db::QueryName count_statement, bool descending) {
+                           db::QueryName count_statement, bool descending,
+                           const ReadRoute& route) {
   return Wait([&](Done done) {
     PageAsync(options, request, response, statement, count_statement,
-              descending, std::move(done));
+              descending, route, std::move(done));
   });
 }
 
@@ -310,9 +317,11 @@ void Table::ListAsync(grpc::ServerContextBase* ctx, const Message& request,
     descending = order->enum_type()->FindValueByNumber(value)->name() ==
                  "SORT_ORDER_DESCENDING";
   }
+  auto route = ReadRouteFor(ctx);
+  if (!route.ok()) return done(route.status());
   PageAsync(CallOptions(ctx), request, response,
             descending ? q().list_desc : q().list, q().count, descending,
-            std::move(done));
+            *route, std::move(done));
 }
 
 grpc::Status Table::List(grpc::ServerContextBase* ctx, const Message& request,
@@ -323,6 +332,19 @@ grpc::Status Table::List(grpc::ServerContextBase* ctx, const Message& request,
 
 db::pg::CallOptions Table::CallOptions(grpc::ServerContextBase* ctx) const {
   return CallOptionsFor(ctx, options_.max_rpc_timeout);
+}
+
+absl::StatusOr<ReadRoute> Table::ReadRouteFor(grpc::ServerContextBase* ctx) {
+  ReadRoute route;
+  route.replica = true;
+  if (ctx == nullptr) return route;
+  const auto& metadata = ctx->client_metadata();
+  const auto it = metadata.find(kConsistencyTokenKey);
+  if (it == metadata.end()) return route;
+  const absl::string_view token(it->second.data(), it->second.size());
+  if (absl::Status s = CheckConsistencyToken(token); !s.ok()) return s;
+  route.min_lsn = std::string(token);
+  return route;
 }
 
 const TableMeta& Table::meta() const {
@@ -390,6 +412,9 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContextBase* ctx,
   }
   const ParamSource sources[] = {{"", &request}};
   db::pg::CallOptions options = CallOptions(ctx);
+  // Reads may go to a replica (Database::Run decides by the statement).
+  auto route = ReadRouteFor(ctx);
+  if (!route.ok()) return route.status();
   // A search: a bounded number at once, each under its own timeout.
   std::atomic<int>* running = nullptr;
   absl::Cleanup release = [&running] {
@@ -413,8 +438,8 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContextBase* ctx,
   }
   switch (method.kind) {
     case MethodKind::kOne: {
-      absl::Status s =
-          db_.FetchOne(options, method.statement, sources, response);
+      absl::Status s = db_.FetchOne(options, method.statement, sources,
+                                    response, {}, *route);
       if (s.code() == absl::StatusCode::kNotFound) {
         return absl::NotFoundError(absl::StrCat(spec_.entity, " not found"));
       }
@@ -443,12 +468,13 @@ absl::Status Table::DoCall(const Method& method, grpc::ServerContextBase* ctx,
             method.name, ": its response has no repeated message field"));
       }
       auto rows = db_.FetchMany(options, method.statement, sources, {},
-                                response, rows_field);
+                                response, rows_field, *route);
       return rows.status();
     }
     case MethodKind::kPage: {
       absl::Status s = DoPage(options, request, response, method.statement,
-                              method.count_statement, /*descending=*/false);
+                              method.count_statement, /*descending=*/false,
+                              *route);
       // Stopped by the search's own limit (the server's statement_timeout
       // or ours), not by the caller's deadline.
       if (method.search && s.code() == absl::StatusCode::kDeadlineExceeded &&

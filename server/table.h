@@ -178,6 +178,10 @@ class Table {
   }
   /// The call options of an RPC under this server's limits.
   db::pg::CallOptions CallOptions(grpc::ServerContextBase* ctx) const;
+  /// How a read-only RPC's statements may be routed: to the read pool, after
+  /// the consistency token of the request's metadata (kConsistencyTokenKey),
+  /// if any. INVALID_ARGUMENT naming the key for a malformed token.
+  static absl::StatusOr<ReadRoute> ReadRouteFor(grpc::ServerContextBase* ctx);
   /// INVALID_ARGUMENT "<field>: required" for each named field of `message`
   /// that is unset (empty string, zero enum, absent message), "<field>:
   /// unknown value N" for any enum field holding a value its type lacks,
@@ -201,7 +205,7 @@ class Table {
                  const google::protobuf::Message& request,
                  google::protobuf::Message* response,
                  db::QueryName statement, db::QueryName count_statement,
-                 bool descending, Done done);
+                 bool descending, const ReadRoute& route, Done done);
   absl::Status DoUpdate(grpc::ServerContextBase* ctx,
                         const google::protobuf::Message& request,
                         google::protobuf::Message* response);
@@ -209,7 +213,7 @@ class Table {
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response,
                       db::QueryName statement, db::QueryName count_statement,
-                      bool descending);
+                      bool descending, const ReadRoute& route);
   absl::Status DoCall(const Method& method, grpc::ServerContextBase* ctx,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);

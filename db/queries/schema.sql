@@ -30,3 +30,24 @@ FROM (
     ORDER BY version_id, id DESC
 ) AS newest
 WHERE is_applied;
+
+-- name: CurrentWalLsn :one
+-- The primary's WAL insert position, as text ('16/B374D848'): a write's
+-- consistency token. Read after the write's commit, it is at or past the
+-- commit record, so a replica that has replayed this far sees the write.
+SELECT pg_current_wal_insert_lsn()::text AS lsn;
+
+-- name: ReplicaCaughtUp :one
+-- Whether this server has replayed the WAL up to @lsn (a consistency
+-- token): a standby compares pg_last_wal_replay_lsn(); a server not in
+-- recovery (a primary, a promoted replica) has everything it ever replayed.
+SELECT CASE WHEN pg_is_in_recovery()
+            THEN COALESCE(pg_last_wal_replay_lsn() >= @lsn::pg_lsn, false)
+            ELSE true END AS caught_up;
+
+-- name: ReplicaLagBytes :one
+-- How far this standby's replay is behind @lsn (the primary's current
+-- position), in bytes of WAL; 0 on a server not in recovery.
+SELECT CASE WHEN pg_is_in_recovery()
+            THEN COALESCE(pg_wal_lsn_diff(@lsn::pg_lsn, pg_last_wal_replay_lsn()), 0)
+            ELSE 0 END::bigint AS lag_bytes;

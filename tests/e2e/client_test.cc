@@ -191,7 +191,10 @@ TEST(ClientConfigTest, RetriesExactlyTheReads) {
   EXPECT_THAT(json, ::testing::HasSubstr(R"(["UNAVAILABLE"])"));
   client::RetryPolicy none;
   none.max_attempts = 1;
-  EXPECT_EQ(client::Client::ServiceConfigJson(none), "{}");
+  EXPECT_EQ(client::Client::ServiceConfigJson(none),
+            R"({"healthCheckConfig":{"serviceName":""}})");
+  EXPECT_THAT(json, ::testing::HasSubstr(
+                        R"("healthCheckConfig":{"serviceName":""})"));
 }
 
 TEST_F(ClientServerTest, CallBlockedOnALockedTableEndsAtItsDeadline) {

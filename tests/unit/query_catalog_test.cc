@@ -303,3 +303,42 @@ TEST(QueryCatalogBuiltinTest, HoldsTheStatementsSchemaLoadNeeds) {
 
 }  // namespace
 }  // namespace defifundr::db
+
+namespace defifundr::db {
+namespace {
+
+// Which statements a hot standby may run (read routing to a replica).
+TEST(IsReadOnlySqlTest, APlainSelectIsReadOnlyAndAnythingThatWritesIsNot) {
+  EXPECT_TRUE(IsReadOnlySql("SELECT * FROM users WHERE id = $1"));
+  EXPECT_TRUE(IsReadOnlySql("  -- a comment\n-- another\nselect 1"));
+  EXPECT_TRUE(IsReadOnlySql("SELECT count(*) FROM users"));
+  EXPECT_FALSE(IsReadOnlySql("SELECT * FROM users WHERE id = $1 FOR UPDATE"));
+  EXPECT_FALSE(IsReadOnlySql("SELECT 1 FROM users FOR NO KEY UPDATE"));
+  EXPECT_FALSE(IsReadOnlySql("SELECT 1 FROM users for share"));
+  EXPECT_FALSE(IsReadOnlySql("SELECT 1 FROM users FOR KEY SHARE"));
+  EXPECT_FALSE(IsReadOnlySql("SELECT nextval('s')"));
+  EXPECT_FALSE(IsReadOnlySql("INSERT INTO users (id) VALUES ($1) RETURNING *"));
+  EXPECT_FALSE(IsReadOnlySql("UPDATE users SET x = 1 RETURNING *"));
+  EXPECT_FALSE(IsReadOnlySql("DELETE FROM users"));
+  EXPECT_FALSE(IsReadOnlySql("WITH x AS (DELETE FROM users RETURNING *) "
+                             "SELECT * FROM x"));
+  EXPECT_FALSE(IsReadOnlySql("SELECTED"));
+  EXPECT_FALSE(IsReadOnlySql(""));
+}
+
+// The service's own queries are classified as their SQL says.
+TEST(IsReadOnlySqlTest, TheBuiltinQueriesAreClassified) {
+  const QueryCatalog& catalog = QueryCatalog::Builtin();
+  for (const char* read : {"GetUser", "ListUsers", "CountUsers",
+                           "GetUserByEmail", "ReplicaCaughtUp"}) {
+    ASSERT_NE(catalog.Find(read), nullptr) << read;
+    EXPECT_TRUE(catalog.Find(read)->read_only) << read;
+  }
+  for (const char* write : {"CreateUser", "UpdateUser", "DeleteUser"}) {
+    ASSERT_NE(catalog.Find(write), nullptr) << write;
+    EXPECT_FALSE(catalog.Find(write)->read_only) << write;
+  }
+}
+
+}  // namespace
+}  // namespace defifundr::db
