@@ -109,6 +109,10 @@ client-example: build db-start  ## Build client/examples against the installed p
 reflection-test: build db-start  ## A non-C++ reflection client runs the README's grpcurl examples
 	scripts/reflection_test.sh
 
+.PHONY: deploy-check
+deploy-check: deps  ## Render deploy/k8s with kustomize; validate it against the Kubernetes schemas
+	scripts/deploy_check.sh
+
 .PHONY: bench
 bench: build  ## This service next to pgbench and the Go/pgx peer: one table
 	scripts/bench.sh

@@ -16,13 +16,16 @@ export DEFIFUNDR_TEST_POOLER_URL="$(scripts/pgbouncer.sh url postgres)"
 # Beyond CTest (skipped when arguments select CTest tests): the generated Go
 # stubs compiled; the installed client package built by a consumer project
 # and run, with the Go example, against a live server; a non-C++ reflection
-# client running the README's grpcurl examples; make bench in a short mode.
+# client running the README's grpcurl examples; deploy/k8s rendered by
+# kustomize and validated against the Kubernetes and CloudNativePG schemas;
+# make bench in a short mode.
 # They run first so that
 # CTest's summary closes the output.
 if [ $# -eq 0 ]; then
   scripts/proto_go.sh
   scripts/client_example.sh
   scripts/reflection_test.sh
+  scripts/deploy_check.sh
   # make bench, a few seconds per contender, so that it cannot rot.
   BENCH_SECONDS=0.5 BENCH_WARMUP=0.2 BENCH_CLIENTS="1 16" BENCH_SIZE=small \
     scripts/bench.sh
