@@ -4,12 +4,14 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
+#include <grpcpp/support/client_interceptor.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -29,7 +31,77 @@ std::string JsonDuration(absl::Duration d) {
   return absl::StrFormat("%.3fs", absl::ToDoubleSeconds(d));
 }
 
+// A consistency token ("16/B374D848") as one number; 0 if malformed.
+uint64_t ParseToken(absl::string_view token) {
+  const size_t slash = token.find('/');
+  uint32_t high = 0, low = 0;
+  if (slash == absl::string_view::npos ||
+      !absl::SimpleHexAtoi(token.substr(0, slash), &high) ||
+      !absl::SimpleHexAtoi(token.substr(slash + 1), &low)) {
+    return 0;
+  }
+  return (static_cast<uint64_t>(high) << 32) | low;
+}
+
+std::string FormatToken(uint64_t lsn) {
+  return absl::StrFormat("%X/%X", lsn >> 32, lsn & 0xffffffffu);
+}
+
+// Read-your-writes (ClientOptions::read_your_writes): records the newest
+// token of the responses' initial metadata and sends it on every call.
+class TokenInterceptor : public grpc::experimental::Interceptor {
+ public:
+  explicit TokenInterceptor(std::atomic<uint64_t>* newest) : newest_(newest) {}
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      auto* metadata = methods->GetSendInitialMetadata();
+      const uint64_t newest = newest_->load(std::memory_order_acquire);
+      if (newest != 0 && metadata->find(kConsistencyTokenKey) == metadata->end()) {
+        metadata->emplace(kConsistencyTokenKey, FormatToken(newest));
+      }
+    }
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      auto* metadata = methods->GetRecvInitialMetadata();
+      const auto it = metadata->find(kConsistencyTokenKey);
+      if (it != metadata->end()) {
+        const uint64_t lsn = ParseToken(
+            absl::string_view(it->second.data(), it->second.size()));
+        uint64_t seen = newest_->load(std::memory_order_acquire);
+        while (lsn > seen && !newest_->compare_exchange_weak(seen, lsn)) {
+        }
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  std::atomic<uint64_t>* newest_;
+};
+
+class TokenInterceptorFactory
+    : public grpc::experimental::ClientInterceptorFactoryInterface {
+ public:
+  explicit TokenInterceptorFactory(std::shared_ptr<std::atomic<uint64_t>> newest)
+      : newest_(std::move(newest)) {}
+  grpc::experimental::Interceptor* CreateClientInterceptor(
+      grpc::experimental::ClientRpcInfo* /*info*/) override {
+    return new TokenInterceptor(newest_.get());
+  }
+
+ private:
+  std::shared_ptr<std::atomic<uint64_t>> newest_;
+};
+
 }  // namespace
+
+std::string Client::consistency_token() const {
+  const uint64_t newest = newest_token_->load(std::memory_order_acquire);
+  return newest == 0 ? "" : FormatToken(newest);
+}
 
 void* Client::StubOf(std::type_index type, MakeStub make) const {
   absl::MutexLock lock(&stubs_mu_);
@@ -110,7 +182,15 @@ Client::Client(const ClientOptions& options) : options_(options) {
       GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
       static_cast<int>(std::max<int64_t>(
           1, absl::ToInt64Milliseconds(options.initial_reconnect_backoff))));
-  channel_ = grpc::CreateCustomChannel(options.target, credentials, args);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      interceptors;
+  if (options.read_your_writes) {
+    interceptors.push_back(
+        std::make_unique<TokenInterceptorFactory>(newest_token_));
+  }
+  channel_ = grpc::experimental::CreateCustomChannelWithInterceptors(
+      options.target, credentials, args, std::move(interceptors));
   users_ = data::v1::UserService::NewStub(channel_);
   sessions_ = data::v1::SessionService::NewStub(channel_);
   kyc_ = data::v1::KycService::NewStub(channel_);

@@ -28,6 +28,8 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -93,7 +95,21 @@ struct ClientOptions {
   std::string root_certs_pem;
   std::string cert_chain_pem;
   std::string private_key_pem;
+  /// Read-your-writes across the server's read replicas: the client keeps
+  /// the newest consistency token (metadata kConsistencyTokenKey) that any
+  /// write's response carried and sends it with every later call, so a
+  /// read through this client never misses a write made through it (the
+  /// server serves it from a replica that has replayed that write, or from
+  /// the primary). A call whose context already carries a token keeps its
+  /// own. Without a replica (no DATABASE_READ_URL) the server sends no
+  /// tokens and this costs nothing. false: no token is sent on its own.
+  bool read_your_writes = true;
 };
+
+/// The metadata key of the server's consistency token: sent by the server
+/// on a write's response (the primary's WAL position after the write, e.g.
+/// "16/B374D848"); a read that sends it back sees that write.
+inline constexpr char kConsistencyTokenKey[] = "defifundr-consistency-token";
 
 /// One channel to the data service and a stub per service.
 ///
@@ -142,6 +158,9 @@ class Client {
   Stub& stub() const;
 
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  /// The newest consistency token this client has seen ("" before the
+  /// first write's response; see ClientOptions::read_your_writes).
+  std::string consistency_token() const;
   const ClientOptions& options() const { return options_; }
 
   /// Full names ("/package.Service/Method") of the methods the channel
@@ -157,6 +176,10 @@ class Client {
  private:
   ClientOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
+  // The newest WAL position seen ((high << 32) | low; 0: none), shared
+  // with the channel's interceptors.
+  std::shared_ptr<std::atomic<uint64_t>> newest_token_ =
+      std::make_shared<std::atomic<uint64_t>>(0);
   std::unique_ptr<data::v1::UserService::Stub> users_;
   std::unique_ptr<data::v1::SessionService::Stub> sessions_;
   std::unique_ptr<data::v1::KycService::Stub> kyc_;

@@ -371,6 +371,7 @@ TEST_F(ReplicaTest, ReadYourWritesThroughALaggingReplicaAThousandTimes) {
                    {"DATABASE_READ_URL", pair_.replica_url()}});
   client::ClientOptions options;
   options.target = absl::StrCat("127.0.0.1:", servers_[0]->port());
+  options.read_your_writes = false;  // The test sends the tokens itself.
   client::Client api(options);
   const User ada = Create(api, "ryw@example.com");
   int stale_without_token = 0;
@@ -426,6 +427,50 @@ TEST_F(ReplicaTest, ReadYourWritesThroughALaggingReplicaAThousandTimes) {
   EXPECT_GE(stale_without_token, 1);
 }
 
+// The client library does it itself (ClientOptions::read_your_writes, on
+// by default): it keeps the newest token its writes' responses carried and
+// sends it on later calls, so reads through it see its writes without the
+// caller touching metadata. Turned off, the same reads often miss them.
+TEST_F(ReplicaTest, TheClientReadsItsOwnWritesWithoutHandlingTokens) {
+  ASSERT_TRUE(pair_.Run("delay-replica", "10"));
+  StartServers(1, {{"DATABASE_URL", pair_.primary_url()},
+                   {"DATABASE_READ_URL", pair_.replica_url()}});
+  for (const bool read_your_writes : {true, false}) {
+    SCOPED_TRACE(read_your_writes ? "read_your_writes" : "off");
+    client::ClientOptions options;
+    options.target = absl::StrCat("127.0.0.1:", servers_[0]->port());
+    options.read_your_writes = read_your_writes;
+    client::Client api(options);
+    const User ada = Create(
+        api, absl::StrCat("auto-", read_your_writes, "@example.com"));
+    EXPECT_EQ(api.consistency_token().empty(), !read_your_writes);
+    int missed = 0;
+    for (int i = 0; i < 100; ++i) {
+      UpdateUserRequest update;
+      update.mutable_user()->set_id(ada.id());
+      update.mutable_user()->set_first_name(absl::StrCat("w", i));
+      update.mutable_update_mask()->add_paths("first_name");
+      User updated;
+      auto write = api.NewContext();
+      ASSERT_TRUE(api.users().UpdateUser(write.get(), update, &updated).ok());
+      GetUserRequest get;
+      get.set_id(ada.id());
+      User got;
+      auto read = api.NewContext();
+      grpc::Status s = api.users().GetUser(read.get(), get, &got);
+      if (!s.ok() || got.first_name() != absl::StrCat("w", i)) ++missed;
+    }
+    std::printf("read_your_writes=%d: %d of 100 reads missed the write "
+                "just made\n",
+                read_your_writes, missed);
+    if (read_your_writes) {
+      EXPECT_EQ(missed, 0);
+    } else {
+      EXPECT_GT(missed, 0);
+    }
+  }
+}
+
 // A malformed consistency token is INVALID_ARGUMENT naming the metadata
 // key; a domain lookup and a list also take the token.
 TEST_F(ReplicaTest, ABadTokenIsInvalidArgumentAndEveryReadTakesOne) {
@@ -476,6 +521,7 @@ TEST_F(ReplicaTest, WithTheReplicaStoppedReadsComeFromThePrimary) {
                    {"DATABASE_READ_URL", pair_.replica_url()}});
   client::ClientOptions options;
   options.target = absl::StrCat("127.0.0.1:", servers_[0]->port());
+  options.read_your_writes = false;  // Reads with and without a token.
   client::Client api(options);
   ASSERT_TRUE(pair_.Run("stop-replica"));
   CreateUserRequest create;
@@ -540,8 +586,12 @@ TEST_F(ReplicaTest, WithTheReplicaStoppedReadsComeFromThePrimary) {
 // error on the way.
 class Writer {
  public:
-  Writer(client::Client& api, std::string user_id)
-      : api_(api), user_id_(std::move(user_id)), thread_([this] { Loop(); }) {}
+  // `index` keeps its request_ids and tx_hashes apart from other writers'.
+  Writer(client::Client& api, std::string user_id, int index)
+      : api_(api),
+        user_id_(std::move(user_id)),
+        index_(index),
+        thread_([this] { Loop(); }) {}
   ~Writer() { Stop(); }
   void Stop() {
     stop_ = true;
@@ -550,17 +600,6 @@ class Writer {
   size_t acknowledged_count() {
     std::lock_guard<std::mutex> lock(mu_);
     return acknowledged_.size();
-  }
-  // Waits until `n` more writes than now are acknowledged; returns when
-  // they were, or InfiniteFuture after `timeout`.
-  absl::Time AwaitMore(size_t n, absl::Duration timeout) {
-    const size_t from = acknowledged_count();
-    const absl::Time until = absl::Now() + timeout;
-    while (absl::Now() < until) {
-      if (acknowledged_count() >= from + n) return absl::Now();
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    return absl::InfiniteFuture();
   }
   std::vector<std::string> acknowledged() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -576,26 +615,17 @@ class Writer {
     std::lock_guard<std::mutex> lock(mu_);
     return longest_;
   }
-  std::string Summary() {
-    std::string error_list;
-    for (const auto& [code, n] : errors()) {
-      absl::StrAppend(&error_list, code, " x", n, "; ");
-    }
-    return absl::StrCat(acknowledged_count(),
-                        " writes acknowledged; longest write (with its "
-                        "retries) ",
-                        absl::FormatDuration(longest()), "; errors on the way: ",
-                        error_list.empty() ? "none" : error_list);
-  }
 
  private:
   void Loop() {
     for (int n = 0; !stop_.load(); ++n) {
       CreateTransactionRequest req;
       req.set_request_id(absl::StrCat("00000000-0000-4000-8000-",
-                                      absl::Dec(n, absl::kZeroPad12)));
+                                      absl::Dec(index_, absl::kZeroPad4),
+                                      absl::Dec(n, absl::kZeroPad8)));
       req.mutable_transaction()->set_user_id(user_id_);
-      req.mutable_transaction()->set_tx_hash(absl::StrCat("0xfail", n));
+      req.mutable_transaction()->set_tx_hash(
+          absl::StrCat("0xfail", index_, "-", n));
       req.mutable_transaction()->set_transaction_pin_hash("pin-hash");
       req.mutable_transaction()->set_status(TRANSACTION_STATUS_PENDING);
       const absl::Time first_try = absl::Now();
@@ -626,12 +656,76 @@ class Writer {
 
   client::Client& api_;
   const std::string user_id_;
+  const int index_;
   std::atomic<bool> stop_{false};
   std::mutex mu_;
   std::vector<std::string> acknowledged_;
   std::map<std::string, int> errors_;  // "code[ message]": count
   absl::Duration longest_;
   std::thread thread_;
+};
+
+// Four writers at once, so that some writes are in flight at any moment.
+class Writers {
+ public:
+  Writers(client::Client& api, const std::string& user_id) {
+    for (int i = 0; i < 4; ++i) {
+      writers_.push_back(std::make_unique<Writer>(api, user_id, i));
+    }
+  }
+  void Stop() {
+    for (auto& w : writers_) w->Stop();
+  }
+  // Waits until every writer has `n` more writes acknowledged than now;
+  // returns when, or InfiniteFuture after `timeout`.
+  absl::Time AwaitMore(size_t n, absl::Duration timeout) {
+    std::vector<size_t> from;
+    for (auto& w : writers_) from.push_back(w->acknowledged_count());
+    const absl::Time until = absl::Now() + timeout;
+    while (absl::Now() < until) {
+      bool all = true;
+      for (size_t i = 0; i < writers_.size(); ++i) {
+        all = all && writers_[i]->acknowledged_count() >= from[i] + n;
+      }
+      if (all) return absl::Now();
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return absl::InfiniteFuture();
+  }
+  std::vector<std::string> acknowledged() {
+    std::vector<std::string> all;
+    for (auto& w : writers_) {
+      for (std::string& id : w->acknowledged()) all.push_back(std::move(id));
+    }
+    return all;
+  }
+  std::map<std::string, int> errors() {
+    std::map<std::string, int> all;
+    for (auto& w : writers_) {
+      for (const auto& [code, n] : w->errors()) all[code] += n;
+    }
+    return all;
+  }
+  absl::Duration longest() {
+    absl::Duration longest;
+    for (auto& w : writers_) longest = std::max(longest, w->longest());
+    return longest;
+  }
+  std::string Summary() {
+    std::string error_list;
+    for (const auto& [code, n] : errors()) {
+      absl::StrAppend(&error_list, code, " x", n, "; ");
+    }
+    return absl::StrCat(acknowledged().size(),
+                        " writes acknowledged (4 writers); longest write "
+                        "(with its retries) ",
+                        absl::FormatDuration(longest()),
+                        "; errors on the way: ",
+                        error_list.empty() ? "none" : error_list);
+  }
+
+ private:
+  std::vector<std::unique_ptr<Writer>> writers_;
 };
 
 // Every acknowledged write is on `url` once, and no request_id has two
@@ -663,12 +757,12 @@ TEST_F(ReplicaTest, FailoverToThePromotedReplicaLosesNoWrite) {
   options.retry.max_attempts = 1;  // The writer retries, with its request_id.
   client::Client api(options);
   const User ada = Create(api, "failover@example.com");
-  Writer writer(api, ada.id());
-  ASSERT_LT(writer.AwaitMore(20, absl::Seconds(10)), absl::InfiniteFuture());
+  Writers writer(api, ada.id());
+  ASSERT_LT(writer.AwaitMore(10, absl::Seconds(10)), absl::InfiniteFuture());
   const absl::Time switched = absl::Now();
   ASSERT_TRUE(pair_.Run("stop-primary"));
   ASSERT_TRUE(pair_.Run("promote"));
-  const absl::Time resumed = writer.AwaitMore(20, absl::Seconds(20));
+  const absl::Time resumed = writer.AwaitMore(10, absl::Seconds(20));
   writer.Stop();
   std::printf("failover (stop the primary, promote the replica): writes "
               "resumed %.2f s after the stop began; %s\n",
@@ -698,8 +792,8 @@ TEST_F(ReplicaTest, AReadOnlyOldPrimaryLosesItsConnectionsToTheNewOne) {
   options.retry.max_attempts = 1;
   client::Client api(options);
   const User ada = Create(api, "switchover@example.com");
-  Writer writer(api, ada.id());
-  ASSERT_LT(writer.AwaitMore(20, absl::Seconds(10)), absl::InfiniteFuture());
+  Writers writer(api, ada.id());
+  ASSERT_LT(writer.AwaitMore(10, absl::Seconds(10)), absl::InfiniteFuture());
   const absl::Time switched = absl::Now();
   EXPECT_EQ(pair_.Scalar(pair_.primary_url(),
                          "ALTER SYSTEM SET default_transaction_read_only = on"),
@@ -717,7 +811,7 @@ TEST_F(ReplicaTest, AReadOnlyOldPrimaryLosesItsConnectionsToTheNewOne) {
     absl::SleepFor(absl::Milliseconds(10));
   }
   ASSERT_TRUE(pair_.Run("promote"));
-  const absl::Time resumed = writer.AwaitMore(20, absl::Seconds(20));
+  const absl::Time resumed = writer.AwaitMore(10, absl::Seconds(20));
   writer.Stop();
   std::printf("switchover (old primary read-only, replica promoted): writes "
               "resumed %.2f s after the old primary turned read-only; %s\n",
