@@ -43,22 +43,7 @@ constexpr char kMissingId[] = "00000000-0000-4000-8000-000000000000";
 
 using testing::ReadAll;
 
-// A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    return 0;
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+using testing::FreePort;
 
 // `defifundr-data serve` on 127.0.0.1:`port` (0: any free port) over the
 // database at `url`; stopped with SIGTERM on destruction.

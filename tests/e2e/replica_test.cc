@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -37,23 +38,10 @@ namespace defifundr {
 namespace {
 
 using namespace data::v1;  // NOLINT
+using testing::FreePort;
 using testing::ReadAll;
 
 constexpr char kTokenKey[] = "defifundr-consistency-token";
-
-// A port nothing listens on now (the kernel's pick for port 0).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // GET http://127.0.0.1:port/metrics; "" when it cannot.
 std::string ScrapeMetrics(int port) {
@@ -269,6 +257,21 @@ class ReplicaTest : public ::testing::Test {
     options.load_balancing_policy = "round_robin";
     return std::make_unique<client::Client>(options);
   }
+  // Creates a user; returns the consistency token of the response ("" if
+  // it carried none).
+  static std::string CreateWithToken(client::Client& api,
+                                     const std::string& email, User* out) {
+    CreateUserRequest req;
+    *req.mutable_user() = NewUser(email);
+    auto ctx = api.NewContext();
+    grpc::Status s = api.users().CreateUser(ctx.get(), req, out);
+    EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+    const auto& md = ctx->GetServerInitialMetadata();
+    const auto token = md.find(kTokenKey);
+    return token == md.end()
+               ? ""
+               : std::string(token->second.data(), token->second.size());
+  }
   User Create(client::Client& api, const std::string& email) {
     CreateUserRequest req;
     *req.mutable_user() = NewUser(email);
@@ -281,6 +284,10 @@ class ReplicaTest : public ::testing::Test {
 
   Pair pair_;
   std::vector<std::unique_ptr<Server>> servers_;
+
+ public:
+  // The port of server `i`.
+  int port(int i) const { return servers_[i]->port(); }
 };
 
 // Calls through a round_robin client reach each of the three servers.
@@ -479,15 +486,9 @@ TEST_F(ReplicaTest, ABadTokenIsInvalidArgumentAndEveryReadTakesOne) {
   client::ClientOptions options;
   options.target = absl::StrCat("127.0.0.1:", servers_[0]->port());
   client::Client api(options);
-  CreateUserRequest create;
-  *create.mutable_user() = NewUser("token@example.com");
   User ada;
-  auto write = api.NewContext();
-  ASSERT_TRUE(api.users().CreateUser(write.get(), create, &ada).ok());
-  const auto& md = write->GetServerInitialMetadata();
-  ASSERT_NE(md.find(kTokenKey), md.end());
-  const std::string lsn(md.find(kTokenKey)->second.data(),
-                        md.find(kTokenKey)->second.size());
+  const std::string lsn = CreateWithToken(api, "token@example.com", &ada);
+  ASSERT_FALSE(lsn.empty()) << "no consistency token on a write";
   for (const std::string bad : {"yesterday", "1/", "/1", "123456789/0", "0/0/0"}) {
     GetUserRequest get;
     get.set_id(ada.id());
@@ -524,15 +525,9 @@ TEST_F(ReplicaTest, WithTheReplicaStoppedReadsComeFromThePrimary) {
   options.read_your_writes = false;  // Reads with and without a token.
   client::Client api(options);
   ASSERT_TRUE(pair_.Run("stop-replica"));
-  CreateUserRequest create;
-  *create.mutable_user() = NewUser("down@example.com");
   User ada;
-  auto write = api.NewContext();
-  ASSERT_TRUE(api.users().CreateUser(write.get(), create, &ada).ok());
-  const auto& md = write->GetServerInitialMetadata();
-  ASSERT_NE(md.find(kTokenKey), md.end());
-  const std::string lsn(md.find(kTokenKey)->second.data(),
-                        md.find(kTokenKey)->second.size());
+  const std::string lsn = CreateWithToken(api, "down@example.com", &ada);
+  ASSERT_FALSE(lsn.empty()) << "no consistency token on a write";
   for (int i = 0; i < 20; ++i) {
     for (bool with_token : {false, true}) {
       GetUserRequest get;
@@ -744,89 +739,86 @@ void ExpectEveryWriteOnce(Pair& pair, const std::string& url,
             "0");
 }
 
-// Failover: the server's DATABASE_URL names both hosts
-// (target_session_attrs=read-write). A writer creates transactions, each
-// with a request_id it retries. The primary stops and the replica is
-// promoted: writes resume within 5 s, every error on the way is
-// UNAVAILABLE, every acknowledged write is on the new primary, and no
-// request_id has two rows.
-TEST_F(ReplicaTest, FailoverToThePromotedReplicaLosesNoWrite) {
-  StartServers(1, {{"DATABASE_URL", pair_.both_url()}});
+// Four writers write through a server whose DATABASE_URL names both hosts
+// (target_session_attrs=read-write) while `change` moves the primary to the
+// replica. Then: writes resumed, none took more than 5 s with its retries,
+// every error on the way was UNAVAILABLE, and every acknowledged write is
+// on the new primary once (no request_id has two rows). The acknowledged
+// ids go to `acknowledged`.
+void WriteThroughASwitch(Pair& pair, ReplicaTest* test, const char* what,
+                         const std::function<void()>& change,
+                         std::vector<std::string>* acknowledged) {
   client::ClientOptions options;
-  options.target = absl::StrCat("127.0.0.1:", servers_[0]->port());
-  options.retry.max_attempts = 1;  // The writer retries, with its request_id.
+  options.target = absl::StrCat("127.0.0.1:", test->port(0));
+  options.retry.max_attempts = 1;  // The writers retry, with request_ids.
   client::Client api(options);
-  const User ada = Create(api, "failover@example.com");
-  Writers writer(api, ada.id());
-  ASSERT_LT(writer.AwaitMore(10, absl::Seconds(10)), absl::InfiniteFuture());
+  CreateUserRequest create;
+  *create.mutable_user() = NewUser(absl::StrCat(what, "@example.com"));
+  User ada;
+  auto ctx = api.NewContext();
+  ASSERT_TRUE(api.users().CreateUser(ctx.get(), create, &ada).ok());
+  Writers writers(api, ada.id());
+  ASSERT_LT(writers.AwaitMore(10, absl::Seconds(10)), absl::InfiniteFuture());
   const absl::Time switched = absl::Now();
-  ASSERT_TRUE(pair_.Run("stop-primary"));
-  ASSERT_TRUE(pair_.Run("promote"));
-  const absl::Time resumed = writer.AwaitMore(10, absl::Seconds(20));
-  writer.Stop();
-  std::printf("failover (stop the primary, promote the replica): writes "
-              "resumed %.2f s after the stop began; %s\n",
+  change();
+  const absl::Time resumed = writers.AwaitMore(10, absl::Seconds(20));
+  writers.Stop();
+  std::printf("%s: writes resumed %.2f s after the switch began; %s\n", what,
               absl::ToDoubleSeconds(resumed - switched),
-              writer.Summary().c_str());
+              writers.Summary().c_str());
   ASSERT_LT(resumed, absl::InfiniteFuture()) << "writes did not resume";
-  EXPECT_LE(writer.longest(), absl::Seconds(5));
-  for (const auto& [code, n] : writer.errors()) {
+  EXPECT_LE(writers.longest(), absl::Seconds(5));
+  for (const auto& [code, n] : writers.errors()) {
     EXPECT_EQ(code, "14") << code << " x" << n;  // UNAVAILABLE only.
   }
-  EXPECT_EQ(pair_.Scalar(pair_.replica_url(), "SELECT pg_is_in_recovery()::text"),
+  EXPECT_EQ(pair.Scalar(pair.replica_url(), "SELECT pg_is_in_recovery()::text"),
             "false");
-  ExpectEveryWriteOnce(pair_, pair_.replica_url(), writer.acknowledged());
+  *acknowledged = writers.acknowledged();
+  ExpectEveryWriteOnce(pair, pair.replica_url(), *acknowledged);
+}
+
+// Failover: the primary stops and the replica is promoted.
+TEST_F(ReplicaTest, FailoverToThePromotedReplicaLosesNoWrite) {
+  StartServers(1, {{"DATABASE_URL", pair_.both_url()}});
+  std::vector<std::string> acknowledged;
+  WriteThroughASwitch(pair_, this, "failover", [&] {
+    ASSERT_TRUE(pair_.Run("stop-primary"));
+    ASSERT_TRUE(pair_.Run("promote"));
+  }, &acknowledged);
 }
 
 // Switchover with the old primary still running: it turns read-only
 // (default_transaction_read_only, as a demoted primary is), so writes on
 // the server's open connections to it fail with SQLSTATE 25006. Those
 // answer UNAVAILABLE and retire their connections; once the replica has
-// caught up and is promoted, new connections (target_session_attrs=
-// read-write) go to it, and writes resume within 5 s with none lost or
-// doubled.
+// caught up and is promoted, new connections go to it.
 TEST_F(ReplicaTest, AReadOnlyOldPrimaryLosesItsConnectionsToTheNewOne) {
   StartServers(1, {{"DATABASE_URL", pair_.both_url()}});
-  client::ClientOptions options;
-  options.target = absl::StrCat("127.0.0.1:", servers_[0]->port());
-  options.retry.max_attempts = 1;
-  client::Client api(options);
-  const User ada = Create(api, "switchover@example.com");
-  Writers writer(api, ada.id());
-  ASSERT_LT(writer.AwaitMore(10, absl::Seconds(10)), absl::InfiniteFuture());
-  const absl::Time switched = absl::Now();
-  EXPECT_EQ(pair_.Scalar(pair_.primary_url(),
-                         "ALTER SYSTEM SET default_transaction_read_only = on"),
-            "error");  // A command without rows: Scalar reads none.
-  EXPECT_EQ(pair_.Scalar(pair_.primary_url(), "SELECT pg_reload_conf()::text"),
-            "true");
-  // The replica replays everything the old primary wrote, then takes over.
-  const std::string lsn = pair_.Scalar(
-      pair_.primary_url(), "SELECT pg_current_wal_insert_lsn()::text");
-  const absl::Time until = absl::Now() + absl::Seconds(10);
-  while (pair_.Scalar(pair_.replica_url(),
-                      absl::StrCat("SELECT (pg_last_wal_replay_lsn() >= '", lsn,
-                                   "')::text")) != "true" &&
-         absl::Now() < until) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  ASSERT_TRUE(pair_.Run("promote"));
-  const absl::Time resumed = writer.AwaitMore(10, absl::Seconds(20));
-  writer.Stop();
-  std::printf("switchover (old primary read-only, replica promoted): writes "
-              "resumed %.2f s after the old primary turned read-only; %s\n",
-              absl::ToDoubleSeconds(resumed - switched),
-              writer.Summary().c_str());
-  ASSERT_LT(resumed, absl::InfiniteFuture()) << "writes did not resume";
-  EXPECT_LE(writer.longest(), absl::Seconds(5));
-  for (const auto& [code, n] : writer.errors()) {
-    EXPECT_EQ(code, "14") << code << " x" << n;
-  }
+  std::vector<std::string> acknowledged;
+  WriteThroughASwitch(pair_, this, "switchover", [&] {
+    // A command without rows: Scalar reads none.
+    EXPECT_EQ(pair_.Scalar(pair_.primary_url(),
+                           "ALTER SYSTEM SET default_transaction_read_only = "
+                           "on"),
+              "error");
+    EXPECT_EQ(pair_.Scalar(pair_.primary_url(), "SELECT pg_reload_conf()::text"),
+              "true");
+    // The replica replays everything the old primary wrote, then takes over.
+    const std::string lsn = pair_.Scalar(
+        pair_.primary_url(), "SELECT pg_current_wal_insert_lsn()::text");
+    const absl::Time until = absl::Now() + absl::Seconds(10);
+    while (pair_.Scalar(pair_.replica_url(),
+                        absl::StrCat("SELECT (pg_last_wal_replay_lsn() >= '",
+                                     lsn, "')::text")) != "true" &&
+           absl::Now() < until) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_TRUE(pair_.Run("promote"));
+  }, &acknowledged);
   // The writes after the switch are on the new primary, not the old one.
-  ExpectEveryWriteOnce(pair_, pair_.replica_url(), writer.acknowledged());
   EXPECT_LT(std::stoi(pair_.Scalar(pair_.primary_url(),
                                    "SELECT count(*) FROM transactions")),
-            static_cast<int>(writer.acknowledged().size()));
+            static_cast<int>(acknowledged.size()));
 }
 
 }  // namespace

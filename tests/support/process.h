@@ -40,6 +40,10 @@ int RunProcess(const std::string& binary, const std::vector<std::string>& args,
 /// The whole file; "" if it cannot be read.
 std::string ReadAll(const std::string& path);
 
+/// A TCP port on 127.0.0.1 that nothing listens on (it was free a moment
+/// ago); 0 if none could be had.
+int FreePort();
+
 }  // namespace defifundr::testing
 
 #endif  // DEFIFUNDR_TESTS_SUPPORT_PROCESS_H_
