@@ -338,16 +338,27 @@ absl::Status CheckConsistencyToken(absl::string_view token) {
 }
 
 void Database::SetReadPool(db::pg::Pool* pool, absl::Duration consistency_wait,
-                           absl::Duration retry_after) {
+                           int64_t max_lag_bytes, absl::Duration retry_after) {
   read_pool_ = pool;
   consistency_wait_ = consistency_wait;
+  max_lag_bytes_ = max_lag_bytes;
   replica_retry_after_ = retry_after;
 }
 
 bool Database::UseReplica(const db::Statement& statement,
-                          const ReadRoute& route) const {
-  return route.replica && read_pool_ != nullptr && statement.read_only &&
-         absl::ToUnixNanos(absl::Now()) >= replica_down_until_.load();
+                          const ReadRoute& route) {
+  if (!route.replica || read_pool_ == nullptr || !statement.read_only ||
+      absl::ToUnixNanos(absl::Now()) < replica_down_until_.load()) {
+    return false;
+  }
+  // A token says exactly how far the replica must be; without one, a
+  // replica too far behind is not asked.
+  if (route.min_lsn.empty() && max_lag_bytes_ > 0 &&
+      replica_lag_bytes_.load() > max_lag_bytes_) {
+    primary_lagging_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
 }
 
 void Database::ReplicaFailed(const absl::Status& status) {

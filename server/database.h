@@ -76,8 +76,9 @@ class Database {
   ///
   /// With `route.replica`, a statement that writes nothing
   /// (db::Statement::read_only) runs on the read pool when one is set
-  /// (SetReadPool) and the replica can serve it: reachable, and, for a
-  /// `route.min_lsn`, caught up with it within the consistency wait. Else,
+  /// (SetReadPool) and the replica can serve it: reachable; for a
+  /// `route.min_lsn`, caught up with it within the consistency wait; without
+  /// one, no further behind than the read pool's max_lag_bytes. Else,
   /// and when the replica's connection fails, it runs on the primary: a
   /// replica that lags or is down costs time, never an error.
   absl::StatusOr<db::pg::Result> Run(const db::pg::CallOptions& options,
@@ -164,9 +165,12 @@ class Database {
   /// the replica to replay that far (polling ReplicaCaughtUp on the
   /// connection that then runs it), then goes to the primary. A replica
   /// whose connection fails is skipped for `retry_after` (reads go to the
-  /// primary), then tried again. `pool` must outlive this object; call
-  /// once, before serving.
+  /// primary), then tried again. A read without a token goes to the
+  /// primary while the replica's lag, as CheckReplica last measured it, is
+  /// over `max_lag_bytes` of WAL (0: no limit). `pool` must outlive this
+  /// object; call once, before serving.
   void SetReadPool(db::pg::Pool* pool, absl::Duration consistency_wait,
+                   int64_t max_lag_bytes = 0,
                    absl::Duration retry_after = absl::Seconds(1));
   /// Whether reads may go to a replica (SetReadPool was called): then
   /// every write's response carries a consistency token.
@@ -189,7 +193,8 @@ class Database {
     int64_t replica_lag_bytes = 0;   ///< As of the last CheckReplica.
     int64_t replica_reads = 0;       ///< Statements the replica served.
     /// Read-only statements sent to the primary instead: the replica had
-    /// not caught up with the caller's token within the wait ...
+    /// not caught up with the caller's token within the wait, or (reads
+    /// without a token) was more than max_lag_bytes behind ...
     int64_t primary_lagging = 0;
     /// ... or was unreachable (or its connection failed).
     int64_t primary_unavailable = 0;
@@ -264,8 +269,9 @@ class Database {
   std::optional<absl::StatusOr<db::pg::Result>> RunOnReplica(
       const db::pg::CallOptions& options, const db::Statement& statement,
       std::span<const db::pg::Param> params, const std::string& min_lsn);
-  bool UseReplica(const db::Statement& statement,
-                  const ReadRoute& route) const;
+  // Whether the replica is tried for `statement` (counting a read sent to
+  // the primary because the replica lags too far).
+  bool UseReplica(const db::Statement& statement, const ReadRoute& route);
   // The replica's connection failed: reads skip it for retry_after_.
   void ReplicaFailed(const absl::Status& status);
   // The primary's path of RunAsync (pipeline, or pool on the executor).
@@ -290,6 +296,7 @@ class Database {
   db::pg::Pool* read_pool_ = nullptr;
   absl::Duration consistency_wait_;
   absl::Duration replica_retry_after_;
+  int64_t max_lag_bytes_ = 0;
   // Until when reads skip the replica (absl::ToUnixNanos); 0: they don't.
   std::atomic<int64_t> replica_down_until_{0};
   std::atomic<int64_t> replica_lag_bytes_{0};

@@ -60,6 +60,11 @@ int EnvInt(const char* name, int fallback) {
   return absl::SimpleAtoi(Env(name, ""), &v) ? v : fallback;
 }
 
+int64_t EnvInt64(const char* name, int64_t fallback) {
+  int64_t v;
+  return absl::SimpleAtoi(Env(name, ""), &v) ? v : fallback;
+}
+
 }  // namespace
 
 ABSL_FLAG(std::string, database_url, Env("DATABASE_URL", ""),
@@ -77,6 +82,11 @@ ABSL_FLAG(int, read_consistency_wait_ms,
           "milliseconds a read carrying a consistency token waits for the "
           "replica to replay that far before the primary serves it "
           "[env READ_CONSISTENCY_WAIT_MS]");
+ABSL_FLAG(int64_t, max_replica_lag_bytes,
+          EnvInt64("MAX_REPLICA_LAG_BYTES", 16 * 1024 * 1024),
+          "reads without a consistency token go to the primary while the "
+          "replica's replay is more than this many bytes of WAL behind; 0: "
+          "no limit [env MAX_REPLICA_LAG_BYTES]");
 ABSL_FLAG(std::string, grpc_listen, Env("GRPC_LISTEN", "0.0.0.0:50051"),
           "host:port to serve gRPC on [env GRPC_LISTEN]");
 ABSL_FLAG(std::string, health_listen, Env("HEALTH_LISTEN", ""),
@@ -425,6 +435,8 @@ server::ServerConfig Config() {
   config.pool_size = std::max(1, absl::GetFlag(FLAGS_db_pool_size));
   config.read_database_url = absl::GetFlag(FLAGS_database_read_url);
   config.read_pool_size = std::max(1, absl::GetFlag(FLAGS_db_read_pool_size));
+  config.max_replica_lag_bytes =
+      std::max<int64_t>(0, absl::GetFlag(FLAGS_max_replica_lag_bytes));
   config.read_consistency_wait = absl::Milliseconds(
       std::clamp(absl::GetFlag(FLAGS_read_consistency_wait_ms), 0, 60000));
   config.pipeline_connections =

@@ -157,8 +157,9 @@ class ScrapeCollector : public prometheus::Collectable {
       out.push_back(GaugeFamily(
           "defifundr_db_reads_total",
           "Read statements of read-only RPCs by where they ran: the replica, "
-          "or the primary because the replica had not caught up with the "
-          "caller's consistency token in time or could not be reached.",
+          "or the primary because the replica lagged (behind the caller's "
+          "consistency token past the wait, or past MAX_REPLICA_LAG_BYTES) "
+          "or could not be reached.",
           MetricType::Counter, std::move(reads)));
     }
     return out;

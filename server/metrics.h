@@ -59,7 +59,8 @@ struct ReadSample {
   int64_t lag_bytes = 0;   ///< Its replay's lag behind the primary (WAL bytes).
   int64_t replica = 0;     ///< Read statements it served.
   /// Read statements the primary served instead: the replica had not
-  /// caught up with the caller's consistency token in time ...
+  /// caught up with the caller's consistency token in time, or was past
+  /// MAX_REPLICA_LAG_BYTES for a read without one ...
   int64_t primary_lagging = 0;
   int64_t primary_unavailable = 0;  ///< ... or could not be reached.
 };

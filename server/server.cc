@@ -182,7 +182,8 @@ absl::StatusOr<std::unique_ptr<DataServer>> DataServer::Start(
     // Not waited for at start-up: reads go to the primary until the
     // replica answers.
     s->read_pool_ = std::make_unique<db::pg::Pool>(std::move(read_pool_options));
-    s->db_->SetReadPool(s->read_pool_.get(), config.read_consistency_wait);
+    s->db_->SetReadPool(s->read_pool_.get(), config.read_consistency_wait,
+                        config.max_replica_lag_bytes);
   }
   s->db_->SetStatementObserver(
       [metrics = s->metrics_.get()](absl::string_view statement,

@@ -45,6 +45,11 @@ struct ServerConfig {
   /// replay that far before the primary serves it
   /// (READ_CONSISTENCY_WAIT_MS).
   absl::Duration read_consistency_wait = absl::Milliseconds(500);
+  /// Reads without a consistency token go to the primary while the
+  /// replica's replay is more than this many bytes of WAL behind the
+  /// primary (MAX_REPLICA_LAG_BYTES; measured by the health loop every
+  /// health_interval); 0: no limit.
+  int64_t max_replica_lag_bytes = 16 * 1024 * 1024;
   /// host:port to listen on (GRPC_LISTEN); port 0 picks a free port.
   std::string listen = "0.0.0.0:50051";
   /// Most database connections (DB_POOL_SIZE).

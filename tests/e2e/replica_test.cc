@@ -777,6 +777,66 @@ void WriteThroughASwitch(Pair& pair, ReplicaTest* test, const char* what,
   ExpectEveryWriteOnce(pair, pair.replica_url(), *acknowledged);
 }
 
+// A replica further behind than MAX_REPLICA_LAG_BYTES (as the health loop
+// measured it) gets no read without a token: those go to the primary and
+// return the newest value; once it has caught up, reads go back to it.
+TEST_F(ReplicaTest, AReplicaTooFarBehindGetsNoReadWithoutAToken) {
+  StartServers(1, {{"DATABASE_URL", pair_.primary_url()},
+                   {"DATABASE_READ_URL", pair_.replica_url()},
+                   {"MAX_REPLICA_LAG_BYTES", "4096"}});
+  client::ClientOptions options;
+  options.target = absl::StrCat("127.0.0.1:", servers_[0]->port());
+  options.read_your_writes = false;
+  client::Client api(options);
+  const User ada = Create(api, "lag@example.com");
+  ASSERT_TRUE(pair_.Run("delay-replica", "60000"));
+  for (int i = 0; i < 100; ++i) {
+    UpdateUserRequest update;
+    update.mutable_user()->set_id(ada.id());
+    update.mutable_user()->set_first_name(absl::StrCat("lag", i));
+    update.mutable_update_mask()->add_paths("first_name");
+    User updated;
+    auto ctx = api.NewContext();
+    ASSERT_TRUE(api.users().UpdateUser(ctx.get(), update, &updated).ok());
+  }
+  const std::string lagging =
+      R"(defifundr_db_reads_total{reason="replica_lagging",target="primary"})";
+  const std::string replica =
+      R"(defifundr_db_reads_total{reason="",target="replica"})";
+  absl::Time until = absl::Now() + absl::Seconds(15);
+  while (Sample(servers_[0]->Metrics(), "defifundr_replica_lag_bytes") <= 4096 &&
+         absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  const std::string before = servers_[0]->Metrics();
+  ASSERT_GT(Sample(before, "defifundr_replica_lag_bytes"), 4096) << before;
+  for (int i = 0; i < 10; ++i) {
+    GetUserRequest get;
+    get.set_id(ada.id());
+    User got;
+    auto ctx = api.NewContext();
+    ASSERT_TRUE(api.users().GetUser(ctx.get(), get, &got).ok());
+    EXPECT_EQ(got.first_name(), "lag99");  // The primary's.
+  }
+  const std::string after = servers_[0]->Metrics();
+  EXPECT_EQ(Sample(after, lagging) - Sample(before, lagging), 10);
+  EXPECT_EQ(Sample(after, replica), Sample(before, replica));
+  // Caught up: token-less reads go to the replica again.
+  ASSERT_TRUE(pair_.Run("delay-replica", "0"));
+  until = absl::Now() + absl::Seconds(15);
+  double on_replica = Sample(after, replica);
+  while (on_replica <= Sample(after, replica) && absl::Now() < until) {
+    GetUserRequest get;
+    get.set_id(ada.id());
+    User got;
+    auto ctx = api.NewContext();
+    EXPECT_TRUE(api.users().GetUser(ctx.get(), get, &got).ok());
+    absl::SleepFor(absl::Milliseconds(100));
+    on_replica = Sample(servers_[0]->Metrics(), replica);
+  }
+  EXPECT_GT(on_replica, Sample(after, replica));
+}
+
 // Failover: the primary stops and the replica is promoted.
 TEST_F(ReplicaTest, FailoverToThePromotedReplicaLosesNoWrite) {
   StartServers(1, {{"DATABASE_URL", pair_.both_url()}});
